@@ -1,0 +1,93 @@
+// Settings of a training run, with the official SRNS ML-1m hyper-parameters as defaults
+// (DESIGN §4). The CLI maps flags onto these structs and validates them; library code never
+// sees argv.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "srns/math.hpp"
+
+namespace srns {
+
+enum class ModelKind { kGmf, kMf };
+enum class OptimizerKind { kAdam, kLazyAdam, kSgd };
+enum class SamplerKind { kUniform, kSrns };
+enum class Selection { kVariance, kRandom };  // eq. 4, or uniformly from memory (NSCaching)
+enum class HistoryMode { kAuto, kDense, kPooled };
+enum class EvalMode { kAuto, kSampled, kFull };
+enum class Ties { kPessimistic, kOptimistic };
+
+struct ModelConfig {
+  ModelKind kind = ModelKind::kGmf;
+  int dim = 32;            // F
+  float init_std = 0.01f;  // N(0, init_std) truncated at 2 sd
+};
+
+struct OptimConfig {
+  OptimizerKind kind = OptimizerKind::kAdam;
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float reg = 0.01f;
+};
+
+struct SrnsConfig {
+  int s1 = 8;            // memory size
+  int s2 = 64;           // extra uniform candidates per refresh
+  float tau = 10.0f;     // softmax temperature of the refresh
+  float alpha = 5.0f;    // weight of the history sd
+  int t0 = 50;           // warm-up epochs of the alpha schedule
+  int schedule = kAlphaIncrease;
+  int window = 5;        // W: epochs of score history
+  int pool_size = 3000;  // V: candidate pool per user
+  int update_every = 1;  // E: refresh memory in epochs t with t % E == 0
+  Selection selection = Selection::kVariance;
+  bool raw_variance = false;  // sd of raw recorded scores instead of P_pos
+  HistoryMode history = HistoryMode::kAuto;
+  // False-negative injection (paper §4.2): file of user<TAB>item, share sigma of each user's
+  // set kept, fn_num memory slots filled from it at every refresh.
+  std::string fn_file;
+  float sigma = 1.0f;
+  int fn_num = 1;
+};
+
+struct EvalConfig {
+  EvalMode mode = EvalMode::kAuto;  // sampled where the split has negatives, else full
+  Ties ties = Ties::kPessimistic;
+  std::vector<int> ks{1, 3, 5, 10, 20};
+  int every = 1;                    // validate every n epochs
+  std::string metric = "recall@1";  // early-stopping metric
+  int patience = 100;               // epochs without improvement before stopping (0: never)
+};
+
+struct TrainConfig {
+  ModelConfig model;
+  OptimConfig optim;
+  int loss = kLossBpr;
+  SamplerKind sampler = SamplerKind::kSrns;
+  SrnsConfig srns;
+  EvalConfig eval;
+  int batch_size = 1000;
+  bool keep_last_batch = false;  // the official code drops the remainder of each epoch
+  int epochs = 400;
+  uint64_t seed = 1;
+  int threads = 0;               // 0: all hardware threads
+  std::string device = "auto";   // auto | cpu | cuda
+  bool deterministic = false;    // CUDA: ordered gradient reduction instead of atomics
+};
+
+// Throws std::invalid_argument naming the setting when a combination cannot work.
+void validate(const TrainConfig& config);
+
+std::string to_string(ModelKind k);
+std::string to_string(OptimizerKind k);
+std::string to_string(SamplerKind k);
+std::string to_string(HistoryMode k);
+std::string to_string(EvalMode k);
+std::string to_string(Ties k);
+std::string alpha_schedule_name(int schedule);
+std::string loss_name(int loss);
+
+}  // namespace srns

@@ -1,0 +1,55 @@
+// The training driver: epochs, validation, early stopping, the best model, and the run
+// directory (DESIGN §2a): config.json, epochs.jsonl, summary.json, model.bin.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "srns/backend.hpp"
+#include "srns/config.hpp"
+#include "srns/data.hpp"
+#include "srns/metrics.hpp"
+
+namespace srns {
+
+struct RunOptions {
+  std::string out_dir;        // run directory; empty: write nothing
+  bool progress = false;      // progress bar within an epoch (on a terminal)
+  bool quiet = false;         // no per-epoch lines
+  std::ostream* log = nullptr;  // where the per-epoch lines go (nullptr: std::cout)
+};
+
+struct EpochRecord {
+  int epoch = 0;        // 1-based, as printed; 0 is the model before training
+  double loss = 0;      // mean loss per trained pair (incl. L2)
+  double seconds = 0;   // wall time of the epoch (training + history + validation)
+  Metrics val;          // validation metrics (empty when not evaluated this epoch)
+  double label_error_ratio = -1;  // share of sampled negatives that are false; -1: unknown
+  PhaseSeconds phases;
+};
+
+struct RunSummary {
+  int best_epoch = 0;   // 1-based epoch of the best validation metric (0: untrained model)
+  int epochs_run = 0;
+  bool early_stopped = false;
+  Metrics best_val;
+  Metrics test;         // of the best model
+  double seconds = 0;   // wall time of the whole run
+  PhaseSeconds phases;  // summed over epochs
+  std::string device;
+  std::string eval_mode;  // "sampled" or "full"
+  std::vector<EpochRecord> epochs;
+};
+
+// Builds the TrainingSet (false-negative share, truth) for `data` under `config`.
+TrainingSet prepare_training_set(const Dataset& data, const TrainConfig& config);
+
+RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
+                 const RunOptions& options);
+
+// Evaluates the backend's current model on the validation (`test` false) or test set.
+Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, bool test,
+                 std::string* mode_used);
+
+}  // namespace srns

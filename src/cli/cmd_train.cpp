@@ -1,0 +1,220 @@
+// `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
+#include <ctime>
+#include <iostream>
+
+#include "cli/cli_common.hpp"
+#include "cli/commands.hpp"
+#include "srns/trainer.hpp"
+#include "train/records.hpp"
+
+namespace srns::cli {
+namespace {
+
+const char* kTrainExamples = R"(
+How it works:
+  Each epoch trains every positive (user, item) pair once against one sampled negative with
+  the BPR loss. --sampler uniform draws the negative uniformly from items the user never
+  interacted with; --sampler srns (the default) keeps a small memory of hard candidates per
+  user (S1 slots, refreshed from S2 fresh pool candidates by softmax(score/tau)) and picks the
+  candidate with the highest P_pos + alpha_t * std, where std is the spread of the model's
+  recent predictions (W epochs): false negatives tend to be hard but stable, so favouring
+  high variance avoids them. Validation runs every --eval-every epochs; training stops after
+  --patience epochs without a better --metric, and the best model is tested.
+
+Examples:
+  srns train                                   # built-in synthetic data, SRNS, defaults
+  srns split --input u.data --min-rating 4 --out ml100k
+  srns train --data ml100k --dim 32 --epochs 300 --patience 100 --out runs/srns-ml100k
+  srns train --data ml100k --sampler uniform --seed 3 --out runs/uni-s3
+  srns train --data ml100k --alpha 0            # difficulty-only ablation
+  srns train --data syn --fn-file syn/fn.tsv --sigma 0.5 --fn-num 1 --eval full
+
+Output: one line per epoch; with --out DIR a run directory holding config.json,
+epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
+)";
+
+std::string default_run_dir(const std::string& sampler) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + std::string(stamp) + "-" + sampler;
+}
+
+TrainConfig config_from(const cxxopts::ParseResult& r) {
+  TrainConfig c;
+  c.model.kind = choice("model", r["model"].as<std::string>(), {"gmf", "mf"}) == "mf"
+                     ? ModelKind::kMf
+                     : ModelKind::kGmf;
+  c.model.dim = r["dim"].as<int>();
+  c.model.init_std = r["init-std"].as<float>();
+  const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
+  c.loss = loss == "hinge" ? kLossHinge : loss == "bce" ? kLossBce : kLossBpr;
+  const std::string opt =
+      choice("optimizer", r["optimizer"].as<std::string>(), {"adam", "lazy-adam", "sgd"});
+  c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
+                 : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
+                                      : OptimizerKind::kAdam;
+  c.optim.lr = r["lr"].as<float>();
+  c.optim.reg = r["reg"].as<float>();
+  c.batch_size = r["batch-size"].as<int>();
+  c.keep_last_batch = r["keep-last-batch"].as<bool>();
+  c.epochs = r["epochs"].as<int>();
+  c.sampler = choice("sampler", r["sampler"].as<std::string>(), {"srns", "uniform"}) == "uniform"
+                  ? SamplerKind::kUniform
+                  : SamplerKind::kSrns;
+  SrnsConfig& s = c.srns;
+  s.s1 = r["s1"].as<int>();
+  s.s2 = r["s2"].as<int>();
+  s.tau = r["tau"].as<float>();
+  s.alpha = r["alpha"].as<float>();
+  s.t0 = r["t0"].as<int>();
+  const std::string sched =
+      choice("alpha-schedule", r["alpha-schedule"].as<std::string>(),
+             {"increase", "flat", "decrease"});
+  s.schedule = sched == "flat" ? kAlphaFlat : sched == "decrease" ? kAlphaDecrease : kAlphaIncrease;
+  s.window = r["window"].as<int>();
+  s.pool_size = r["pool-size"].as<int>();
+  s.update_every = r["update-every"].as<int>();
+  s.selection = choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) ==
+                        "random"
+                    ? Selection::kRandom
+                    : Selection::kVariance;
+  s.raw_variance =
+      choice("variance-of", r["variance-of"].as<std::string>(), {"p_pos", "raw"}) == "raw";
+  const std::string hist =
+      choice("history", r["history"].as<std::string>(), {"auto", "dense", "pooled"});
+  s.history = hist == "dense"    ? HistoryMode::kDense
+              : hist == "pooled" ? HistoryMode::kPooled
+                                 : HistoryMode::kAuto;
+  s.fn_file = r["fn-file"].as<std::string>();
+  s.sigma = r["sigma"].as<float>();
+  s.fn_num = r["fn-num"].as<int>();
+  const std::string eval =
+      choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
+  c.eval.mode = eval == "sampled" ? EvalMode::kSampled
+                : eval == "full"  ? EvalMode::kFull
+                                  : EvalMode::kAuto;
+  c.eval.ties = choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) ==
+                        "optimistic"
+                    ? Ties::kOptimistic
+                    : Ties::kPessimistic;
+  c.eval.ks = parse_int_list("ks", r["ks"].as<std::string>());
+  c.eval.every = r["eval-every"].as<int>();
+  c.eval.metric = r["metric"].as<std::string>();
+  c.eval.patience = r["patience"].as<int>();
+  c.seed = r["seed"].as<uint64_t>();
+  c.threads = r["threads"].as<int>();
+  c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
+  c.deterministic = r["deterministic"].as<bool>();
+  if (!s.fn_file.empty() && c.sampler == SamplerKind::kUniform && r.count("fn-num")) {
+    throw UsageError("--fn-num injects false negatives into SRNS memory; it needs --sampler srns");
+  }
+  try {
+    validate(c);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return c;
+}
+
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+  cxxopts::Options options("srns train", "Train a recommender from positive-only interactions.");
+  TrainConfig d;  // defaults shown in --help come from the config struct
+  options.set_width(100).add_options()("h,help", "Show this help");
+  options.add_options("Data")
+      ("data", "Split directory from `srns split`/`srns gen` (default: built-in synthetic data)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("out", "Run directory to create (must not exist or be empty; default runs/<time>-<sampler>)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("no-out", "Write no run directory")
+      ("seed", "Seed of every random draw (same seed and data: same numbers)",
+       cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
+  options.add_options("Model")
+      ("model", "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
+       cxxopts::value<std::string>()->default_value("gmf"))
+      ("dim", "Embedding dimension F", cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))
+      ("init-std", "Embedding init sd (truncated normal)", cxxopts::value<float>()->default_value("0.01"))
+      ("loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
+  options.add_options("Optimiser")
+      ("optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
+       cxxopts::value<std::string>()->default_value("adam"))
+      ("lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))
+      ("reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
+       cxxopts::value<float>()->default_value("0.01"))
+      ("batch-size", "Pairs per optimiser step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
+      ("keep-last-batch", "Train the partial last batch (the official code drops it)")
+      ("epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
+  options.add_options("Sampler")
+      ("sampler", "srns or uniform", cxxopts::value<std::string>()->default_value("srns"))
+      ("s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))
+      ("s2", "Fresh pool candidates per memory refresh S2", cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))
+      ("tau", "Refresh temperature: keep S1 by softmax(score/tau)", cxxopts::value<float>()->default_value("10"))
+      ("alpha", "Weight of the prediction sd (0: difficulty only)", cxxopts::value<float>()->default_value("5"))
+      ("t0", "Warm-up epochs of the alpha schedule", cxxopts::value<int>()->default_value(std::to_string(d.srns.t0)))
+      ("alpha-schedule", "increase (alpha*min(t/T0,1)), flat, or decrease",
+       cxxopts::value<std::string>()->default_value("increase"))
+      ("window", "Epochs of score history W", cxxopts::value<int>()->default_value(std::to_string(d.srns.window)))
+      ("pool-size", "Candidate pool per user V", cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))
+      ("update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))
+      ("selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
+       cxxopts::value<std::string>()->default_value("variance"))
+      ("variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
+       cxxopts::value<std::string>()->default_value("p_pos"))
+      ("history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
+       cxxopts::value<std::string>()->default_value(""))
+      ("sigma", "Share of each user's false negatives available for injection",
+       cxxopts::value<float>()->default_value("1"))
+      ("fn-num", "Memory slots holding injected false negatives",
+       cxxopts::value<int>()->default_value("1"));
+  options.add_options("Evaluation")
+      ("eval", "auto (sampled when the split has negatives), sampled, or full ranking",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("ks", "Cut-offs k of Recall@k and NDCG@k", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))
+      ("eval-every", "Validate every n epochs", cxxopts::value<int>()->default_value("1"))
+      ("metric", "Early-stopping metric", cxxopts::value<std::string>()->default_value(d.eval.metric))
+      ("patience", "Stop after this many epochs without improvement (0: never)",
+       cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))
+      ("ties", "pessimistic (target below tied items) or optimistic (the official code)",
+       cxxopts::value<std::string>()->default_value("pessimistic"));
+  options.add_options("Runtime")
+      ("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))
+      ("threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))
+      ("deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")
+      ("progress", "Progress bar: auto (on a terminal), on, off",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("quiet", "No per-epoch lines")
+      ("json", "Print summary.json to stdout at the end");
+
+  const cxxopts::ParseResult r = options.parse(argc, argv);
+  if (handle_help(options, r, kTrainExamples)) return 0;
+  if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
+  const TrainConfig config = config_from(r);
+  const bool quiet = r.count("quiet") > 0;
+
+  std::string out = r["out"].as<std::string>();
+  if (r.count("no-out")) {
+    if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
+  } else if (out.empty()) {
+    out = default_run_dir(to_string(config.sampler));
+  }
+  const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
+  std::string note;
+  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note);
+  if (!note.empty()) std::cerr << "srns: " << note << "\n";
+
+  RunOptions run;
+  run.out_dir = out;
+  run.quiet = quiet;
+  const std::string progress =
+      choice("progress", r["progress"].as<std::string>(), {"auto", "on", "off"});
+  run.progress = progress == "on" || (progress == "auto" && !quiet && stderr_is_terminal());
+  const RunSummary summary = train(data, config, *backend, run);
+  if (r.count("json")) std::cout << to_json(summary).dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace srns::cli

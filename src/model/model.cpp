@@ -1,0 +1,127 @@
+// Model initialisation, scoring and the model file (model.hpp).
+#include "srns/model.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "srns/math.hpp"
+#include "srns/rng.hpp"
+
+namespace srns {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'R', 'N', 'S', 'M', 'D', 'L', '1'};
+
+// Standard normal from two open-interval uniforms (Box-Muller, cosine branch).
+double normal(PhiloxStream* s) {
+  const double u1 = s->open01();
+  const double u2 = s->open01();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+// Fills rows x dim with N(0, std) truncated at 2 sd; row r draws from its own stream.
+void truncated_normal_rows(std::vector<float>* out, int32_t rows, int dim, float std_dev,
+                           uint64_t seed, uint32_t purpose) {
+  out->resize(static_cast<size_t>(rows) * dim);
+#pragma omp parallel for schedule(static)
+  for (int32_t r = 0; r < rows; ++r) {
+    PhiloxStream s = make_stream(seed, purpose, -1, 0u, static_cast<uint32_t>(r));
+    for (int f = 0; f < dim; ++f) {
+      double z;
+      do {
+        z = normal(&s);
+      } while (std::fabs(z) > 2.0);
+      (*out)[static_cast<size_t>(r) * dim + f] = static_cast<float>(z * std_dev);
+    }
+  }
+}
+
+}  // namespace
+
+float Model::score(int32_t u, int32_t i) const {
+  float pb[1024];
+  user_factor(user_row(u), beta.data(), pb, dim);
+  return dot_lanes(pb, item_row(i), dim);
+}
+
+Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, uint64_t seed) {
+  Model m;
+  m.kind = config.kind;
+  m.n_users = n_users;
+  m.n_items = n_items;
+  m.dim = config.dim;
+  truncated_normal_rows(&m.user, n_users, config.dim, config.init_std, seed, kRngInitUser);
+  truncated_normal_rows(&m.item, n_items, config.dim, config.init_std, seed, kRngInitItem);
+  m.beta.assign(config.dim, 1.0f);
+  if (config.kind == ModelKind::kGmf) {
+    const double limit = std::sqrt(6.0 / (config.dim + 1.0));
+    PhiloxStream s = make_stream(seed, kRngInitBeta, -1, 0u, 0u);
+    for (int f = 0; f < config.dim; ++f) {
+      m.beta[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
+    }
+  }
+  return m;
+}
+
+void save_model(const Model& m, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write model file " + tmp);
+    const int32_t header[4] = {m.kind == ModelKind::kMf ? 1 : 0, m.n_users, m.n_items, m.dim};
+    out.write(kMagic, sizeof(kMagic));
+    out.write(reinterpret_cast<const char*>(header), sizeof(header));
+    out.write(reinterpret_cast<const char*>(m.user.data()), m.user.size() * sizeof(float));
+    out.write(reinterpret_cast<const char*>(m.item.data()), m.item.size() * sizeof(float));
+    out.write(reinterpret_cast<const char*>(m.beta.data()), m.beta.size() * sizeof(float));
+    if (!out) throw std::runtime_error("error while writing model file " + tmp);
+  }
+  // Rename last, so a crash never leaves a half-written model under the final name.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot move " + tmp + " to " + path);
+  }
+}
+
+Model load_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open model file " + path);
+  char magic[8];
+  int32_t header[4];
+  in.read(magic, sizeof(magic));
+  in.read(reinterpret_cast<char*>(header), sizeof(header));
+  if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
+    throw std::runtime_error(path + " is not an srns model file");
+  }
+  if ((header[0] != 0 && header[0] != 1) || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
+      header[3] > 1024) {
+    throw std::runtime_error(path + ": corrupt model header");
+  }
+  // The file must hold exactly the tables the header announces.
+  const int64_t floats = (static_cast<int64_t>(header[1]) + header[2] + 1) * header[3];
+  const std::streampos body = in.tellg();
+  in.seekg(0, std::ios::end);
+  const int64_t size = static_cast<int64_t>(in.tellg() - body);
+  in.seekg(body);
+  if (size != floats * static_cast<int64_t>(sizeof(float))) {
+    throw std::runtime_error(path + ": model file is truncated or has extra bytes (expected " +
+                             std::to_string(floats * sizeof(float)) + " bytes of weights, found " +
+                             std::to_string(size) + ")");
+  }
+  Model m;
+  m.kind = header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
+  m.n_users = header[1];
+  m.n_items = header[2];
+  m.dim = header[3];
+  m.user.resize(static_cast<size_t>(m.n_users) * m.dim);
+  m.item.resize(static_cast<size_t>(m.n_items) * m.dim);
+  m.beta.resize(m.dim);
+  in.read(reinterpret_cast<char*>(m.user.data()), m.user.size() * sizeof(float));
+  in.read(reinterpret_cast<char*>(m.item.data()), m.item.size() * sizeof(float));
+  in.read(reinterpret_cast<char*>(m.beta.data()), m.beta.size() * sizeof(float));
+  if (!in) throw std::runtime_error(path + ": model file is truncated");
+  return m;
+}
+
+}  // namespace srns

@@ -1,0 +1,116 @@
+// JSON records and the run directory (records.hpp).
+#include "train/records.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace srns {
+
+nlohmann::json to_json(const TrainConfig& c) {
+  nlohmann::json j;
+  j["model"] = {{"kind", to_string(c.model.kind)},
+                {"dim", c.model.dim},
+                {"init_std", c.model.init_std}};
+  j["optimizer"] = {{"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},
+                    {"beta1", c.optim.beta1},          {"beta2", c.optim.beta2},
+                    {"eps", c.optim.eps},              {"reg", c.optim.reg}};
+  j["loss"] = loss_name(c.loss);
+  j["sampler"] = to_string(c.sampler);
+  if (c.sampler == SamplerKind::kSrns) {
+    const SrnsConfig& s = c.srns;
+    j["srns"] = {{"s1", s.s1},
+                 {"s2", s.s2},
+                 {"tau", s.tau},
+                 {"alpha", s.alpha},
+                 {"t0", s.t0},
+                 {"alpha_schedule", alpha_schedule_name(s.schedule)},
+                 {"window", s.window},
+                 {"pool_size", s.pool_size},
+                 {"update_every", s.update_every},
+                 {"selection", s.selection == Selection::kRandom ? "random" : "variance"},
+                 {"variance_of", s.raw_variance ? "raw" : "p_pos"},
+                 {"history", to_string(s.history)},
+                 {"fn_file", s.fn_file},
+                 {"sigma", s.sigma},
+                 {"fn_num", s.fn_num}};
+  }
+  j["eval"] = {{"mode", to_string(c.eval.mode)}, {"ties", to_string(c.eval.ties)},
+               {"ks", c.eval.ks},                {"every", c.eval.every},
+               {"metric", c.eval.metric},        {"patience", c.eval.patience}};
+  j["batch_size"] = c.batch_size;
+  j["keep_last_batch"] = c.keep_last_batch;
+  j["epochs"] = c.epochs;
+  j["seed"] = c.seed;
+  j["threads"] = c.threads;
+  j["device"] = c.device;
+  j["deterministic"] = c.deterministic;
+  return j;
+}
+
+nlohmann::json to_json(const PhaseSeconds& p) {
+  return {{"select_grad", p.select_grad},
+          {"optimizer", p.optimizer},
+          {"history", p.history},
+          {"eval", p.eval}};
+}
+
+nlohmann::json dataset_json(const Dataset& d) {
+  return {{"source", d.source},
+          {"protocol", d.protocol},
+          {"users", d.n_users},
+          {"items", d.n_items},
+          {"train", d.train.nnz()},
+          {"val", d.val.rows.size()},
+          {"test", d.test.rows.size()},
+          {"eval_negatives", d.test.n_neg},
+          {"truth", d.truth.nnz()}};
+}
+
+nlohmann::json to_json(const EpochRecord& r, bool test_only) {
+  nlohmann::json j;
+  j["epoch"] = r.epoch;
+  j["loss"] = r.loss;
+  j["seconds"] = r.seconds;
+  if (!r.val.empty()) j[test_only ? "test" : "val"] = r.val;
+  if (r.label_error_ratio >= 0) j["label_error_ratio"] = r.label_error_ratio;
+  j["phases"] = to_json(r.phases);
+  return j;
+}
+
+nlohmann::json to_json(const RunSummary& s) {
+  return {{"best_epoch", s.best_epoch},
+          {"epochs_run", s.epochs_run},
+          {"early_stopped", s.early_stopped},
+          {"best_val", s.best_val},
+          {"test", s.test},
+          {"seconds", s.seconds},
+          {"seconds_per_epoch", s.epochs_run ? s.phases.total() / s.epochs_run : 0.0},
+          {"phases", to_json(s.phases)},
+          {"device", s.device},
+          {"eval_mode", s.eval_mode}};
+}
+
+RunDir::RunDir(const std::string& path) : path_(path) {
+  namespace fs = std::filesystem;
+  if (fs::exists(path) && !(fs::is_directory(path) && fs::is_empty(path))) {
+    throw std::runtime_error("run directory " + path +
+                             " already exists and is not empty; choose another --out (nothing "
+                             "was overwritten)");
+  }
+  fs::create_directories(path);
+  epochs_.open(file("epochs.jsonl"));
+  if (!epochs_) throw std::runtime_error("cannot write " + file("epochs.jsonl"));
+}
+
+void RunDir::write_json(const std::string& name, const nlohmann::json& value) const {
+  std::ofstream out(file(name));
+  out << value.dump(2) << "\n";
+  if (!out) throw std::runtime_error("cannot write " + file(name));
+}
+
+void RunDir::append_epoch(const nlohmann::json& row) {
+  epochs_ << row.dump() << "\n";
+  epochs_.flush();
+}
+
+}  // namespace srns

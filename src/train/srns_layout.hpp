@@ -1,0 +1,49 @@
+// Sizes of the SRNS state (pools, memory, score history) and the choice between the dense
+// and pooled history layouts (sampler.hpp), shared by both backends.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "srns/backend.hpp"
+#include "srns/sampler.hpp"
+
+namespace srns {
+
+struct SrnsLayout {
+  bool dense = false;
+  int32_t n_users = 0, n_items = 0, s1 = 0, window = 0, pool_size = 0;
+  int64_t n_train = 0;    // training pairs (tracked items come first)
+  int64_t n_tracked = 0;  // training pairs + false-negative set entries
+
+  int64_t pool_elems() const { return static_cast<int64_t>(n_users) * pool_size; }
+  // One history record: a U x I matrix (dense), or the W pools' parts (pooled).
+  int64_t record_elems() const {
+    return dense ? static_cast<int64_t>(n_users) * n_items : window * pool_elems();
+  }
+  int64_t hist_elems() const { return window * record_elems(); }
+  int64_t tracked_elems() const { return dense ? 0 : window * n_tracked; }
+  int64_t pools_stored() const { return dense ? 1 : window + 1; }
+  // Bytes of all SRNS state: pools, memory, history.
+  int64_t bytes() const {
+    return 4 * (pools_stored() * pool_elems() + static_cast<int64_t>(n_users) * s1 +
+                hist_elems() + tracked_elems());
+  }
+};
+
+// Picks the layout: dense when forced, or (auto) when I <= W*V, i.e. scoring every (u, i)
+// costs no more than scoring the W pools of every user.
+SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set,
+                            const TrainConfig& config);
+
+// The view's sizes and CSR pointers (host); pool and history pointers are left for the
+// backend to fill.
+SrnsView make_srns_view(const Dataset& data, const TrainingSet& set, const TrainConfig& config,
+                        const SrnsLayout& layout);
+
+// Throws std::runtime_error with needed vs available bytes when the SRNS state cannot fit in
+// this machine's memory.
+void check_host_memory(const SrnsLayout& layout);
+
+std::string format_bytes(int64_t bytes);
+
+}  // namespace srns
