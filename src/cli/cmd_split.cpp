@@ -50,7 +50,8 @@ int cmd_split(int argc, char** argv) {
        cxxopts::value<double>())
       ("train", "ncf: training file", cxxopts::value<std::string>()->default_value(""))
       ("test", "ncf: test rating file", cxxopts::value<std::string>()->default_value(""))
-      ("test-negatives", "ncf: test negatives file", cxxopts::value<std::string>()->default_value(""))
+      ("test-negatives", "ncf: test negatives file (none: full-ranking evaluation)",
+       cxxopts::value<std::string>()->default_value(""))
       ("val", "ncf: optional validation file (SRNS real-data val.tsv)",
        cxxopts::value<std::string>()->default_value(""));
   options.add_options("Split")
@@ -72,9 +73,9 @@ int cmd_split(int argc, char** argv) {
   meta["created_by"] = "srns split";
   Dataset data;
   if (format == "ncf") {
-    if (r["train"].as<std::string>().empty() || r["test"].as<std::string>().empty() ||
-        r["test-negatives"].as<std::string>().empty()) {
-      throw UsageError("--format ncf needs --train, --test and --test-negatives");
+    if (r["train"].as<std::string>().empty() || r["test"].as<std::string>().empty()) {
+      throw UsageError("--format ncf needs --train and --test (and --test-negatives for sampled "
+                       "evaluation)");
     }
     data = read_presplit(r["train"].as<std::string>(), r["test"].as<std::string>(),
                          r["test-negatives"].as<std::string>(), r["val"].as<std::string>());
