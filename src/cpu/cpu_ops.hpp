@@ -83,6 +83,7 @@ void reduce_gradients(const Batch& batch, const StepOutput& out, int32_t dim, Ro
 
 struct OptimState {
   std::vector<float> user_m, user_v, item_m, item_v, beta_m, beta_v;
+  std::vector<int32_t> user_slot, item_slot;  // dense Adam: row -> position in the batch, or -1
   int64_t step = 0;
 };
 

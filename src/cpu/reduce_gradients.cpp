@@ -35,7 +35,8 @@ void reduce_rows(const std::vector<int32_t>& rows_of, int32_t dim, OffsetOf offs
   seg_begin.push_back(n);
   const int64_t n_rows = static_cast<int64_t>(rows->size());
   sums->assign(n_rows * dim, 0.0f);
-#pragma omp parallel for num_threads(threads) schedule(static)
+  // A batch's rows are little work: threads only pay off for very large batches.
+#pragma omp parallel for num_threads(threads) schedule(static) if (n_rows * dim >= (1 << 16))
   for (int64_t r = 0; r < n_rows; ++r) {
     float* out = sums->data() + r * dim;
     for (int32_t c = seg_begin[r]; c < seg_begin[r + 1]; ++c) {
