@@ -1,0 +1,180 @@
+// One whole training batch on the CPU backend's ops (step -> per-row reduction -> optimiser)
+// against a naive reference written out here in double precision: the gradient of the summed
+// batch loss, row by row, and one Adam / SGD step of every parameter.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "cpu/cpu_ops.hpp"
+#include "srns/synthetic.hpp"
+
+namespace srns {
+namespace {
+
+struct Reference {
+  std::vector<double> user, item, beta;  // dL/dtheta of the summed batch loss
+};
+
+// d/dtheta of sum_k [ softplus(r_kj - r_ki) + reg/2 (|p_u|^2 + |q_i|^2 + |q_j|^2) ].
+Reference reference_gradient(const Model& m, const std::vector<int32_t>& users,
+                             const std::vector<int32_t>& items,
+                             const std::vector<int32_t>& negs, double reg) {
+  const int F = m.dim;
+  Reference g;
+  g.user.assign(m.user.size(), 0.0);
+  g.item.assign(m.item.size(), 0.0);
+  g.beta.assign(F, 0.0);
+  for (size_t k = 0; k < users.size(); ++k) {
+    const int32_t u = users[k], i = items[k], j = negs[k];
+    double r_pos = 0, r_neg = 0;
+    for (int f = 0; f < F; ++f) {
+      r_pos += double(m.user[u * F + f]) * m.beta[f] * m.item[i * F + f];
+      r_neg += double(m.user[u * F + f]) * m.beta[f] * m.item[j * F + f];
+    }
+    const double s = 1.0 / (1.0 + std::exp(-(r_neg - r_pos)));  // d softplus(x)/dx
+    for (int f = 0; f < F; ++f) {
+      const double p = m.user[u * F + f], qi = m.item[i * F + f], qj = m.item[j * F + f];
+      const double b = m.beta[f];
+      g.user[u * F + f] += s * b * (qj - qi) + reg * p;
+      g.item[i * F + f] += -s * b * p + reg * qi;
+      g.item[j * F + f] += s * b * p + reg * qj;
+      g.beta[f] += s * p * (qj - qi);
+    }
+  }
+  return g;
+}
+
+class BatchStep : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GenConfig gc;
+    gc.users = 60;
+    gc.items = 80;
+    gc.interactions = 800;
+    SplitOptions so;
+    so.eval_negatives = 0;
+    data_ = generate_dataset(gc, so);
+    ModelConfig mc;
+    mc.dim = 8;
+    mc.init_std = 0.3f;  // scores far from 0, so every term of the gradient matters
+    model_ = init_model(mc, data_.n_users, data_.n_items, 5);
+    // A batch with repeated users and items (the reduction must sum them).
+    for (int64_t e = 0; e < data_.train.nnz(); e += 3) pairs_.push_back(e);
+    for (int32_t u = 0; u < data_.n_users; ++u) {
+      for (int64_t e = data_.train.offsets[u]; e < data_.train.offsets[u + 1]; ++e) {
+        user_of_[e] = u;
+      }
+    }
+    for (int64_t e : pairs_) {
+      users_.push_back(user_of_[e]);
+      items_.push_back(data_.train.cols[e]);
+    }
+  }
+
+  cpu::StepOutput run_step(const Model& m) {
+    const int32_t n = static_cast<int32_t>(pairs_.size());
+    owner_.assign(n, 0);
+    cpu::Batch batch{0, n, pairs_.data(), users_.data(), items_.data(), owner_.data()};
+    cpu::StepParams p{};
+    p.loss = kLossBpr;
+    p.reg = kReg;
+    p.seed = 9;
+    p.n_items = data_.n_items;
+    p.train_off = data_.train.offsets.data();
+    p.train_cols = data_.train.cols.data();
+    cpu::StepOutput out;
+    out.negative.resize(n);
+    out.loss.resize(n);
+    out.false_negative.resize(n);
+    out.grad.resize(static_cast<size_t>(n) * 4 * m.dim);
+    cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
+    cpu::uniform_step(view, p, batch, &out, 2);
+    batch_ = batch;
+    return out;
+  }
+
+  static constexpr float kReg = 0.01f;
+  Dataset data_;
+  Model model_;
+  std::vector<int64_t> pairs_;
+  std::map<int64_t, int32_t> user_of_;
+  std::vector<int32_t> users_, items_;
+  std::vector<uint8_t> owner_;
+  cpu::Batch batch_{};
+};
+
+TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
+  const cpu::StepOutput out = run_step(model_);
+  cpu::RowGradients g;
+  cpu::reduce_gradients(batch_, out, model_.dim, &g, 2);
+  const Reference ref = reference_gradient(model_, users_, items_, out.negative, kReg);
+  const int F = model_.dim;
+  // float sums of up to ~40 terms of size ~0.3: compare with 1e-5 absolute slack.
+  constexpr double kTol = 1e-5;
+  ASSERT_GT(g.user_rows.size(), 10u);
+  std::vector<bool> seen(model_.n_users, false);
+  for (size_t r = 0; r < g.user_rows.size(); ++r) {
+    seen[g.user_rows[r]] = true;
+    for (int f = 0; f < F; ++f) {
+      ASSERT_NEAR(g.user_grad[r * F + f], ref.user[g.user_rows[r] * F + f], kTol) << r;
+    }
+  }
+  for (int32_t u = 0; u < model_.n_users; ++u) {
+    if (!seen[u]) {
+      for (int f = 0; f < F; ++f) ASSERT_EQ(ref.user[u * F + f], 0.0) << "untouched user " << u;
+    }
+  }
+  for (size_t r = 0; r < g.item_rows.size(); ++r) {
+    for (int f = 0; f < F; ++f) {
+      ASSERT_NEAR(g.item_grad[r * F + f], ref.item[g.item_rows[r] * F + f], kTol) << r;
+    }
+  }
+  for (int f = 0; f < F; ++f) ASSERT_NEAR(g.beta_grad[f], ref.beta[f], 1e-4);
+}
+
+TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
+  const cpu::StepOutput out = run_step(model_);
+  cpu::RowGradients g;
+  cpu::reduce_gradients(batch_, out, model_.dim, &g, 2);
+  const Reference ref = reference_gradient(model_, users_, items_, out.negative, kReg);
+  for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
+    OptimConfig oc;
+    oc.kind = kind;
+    oc.lr = 0.05f;
+    Model m = model_;
+    cpu::OptimState st;
+    st.user_m.assign(m.user.size(), 0.1f);  // non-zero moments: decay must show
+    st.user_v.assign(m.user.size(), 0.2f);
+    st.item_m.assign(m.item.size(), 0.1f);
+    st.item_v.assign(m.item.size(), 0.2f);
+    st.beta_m.assign(m.dim, 0.1f);
+    st.beta_v.assign(m.dim, 0.2f);
+    cpu::optimizer_step(oc, true, g, &m, &st, 2);
+    const double lr_t = 0.05 * std::sqrt(1 - 0.999) / (1 - 0.9);  // step 1
+    auto expect = [&](double w, double grad, bool touched) {
+      if (kind == OptimizerKind::kSgd) return touched ? w - 0.05 * grad : w;
+      if (kind == OptimizerKind::kLazyAdam && !touched) return w;
+      const double mm = 0.9 * 0.1 + 0.1 * grad, vv = 0.999 * 0.2 + 0.001 * grad * grad;
+      return w - lr_t * mm / (std::sqrt(vv) + 1e-8);
+    };
+    std::vector<bool> user_touched(m.n_users, false), item_touched(m.n_items, false);
+    for (int32_t r : g.user_rows) user_touched[r] = true;
+    for (int32_t r : g.item_rows) item_touched[r] = true;
+    for (size_t x = 0; x < m.user.size(); ++x) {
+      ASSERT_NEAR(m.user[x], expect(model_.user[x], ref.user[x], user_touched[x / m.dim]), 2e-6)
+          << to_string(kind) << " user element " << x;
+    }
+    for (size_t x = 0; x < m.item.size(); ++x) {
+      ASSERT_NEAR(m.item[x], expect(model_.item[x], ref.item[x], item_touched[x / m.dim]), 2e-6)
+          << to_string(kind) << " item element " << x;
+    }
+    for (int f = 0; f < m.dim; ++f) {
+      ASSERT_NEAR(m.beta[f], expect(model_.beta[f], ref.beta[f], true), 2e-6) << to_string(kind);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace srns
