@@ -31,8 +31,12 @@ double seconds_since(Clock::time_point start) {
 std::string epoch_line(const EpochRecord& r, int epochs, const EvalConfig& eval, bool best,
                        bool test_only) {
   std::ostringstream s;
-  s << "epoch " << std::setw(4) << r.epoch << "/" << epochs << std::fixed << std::setprecision(4)
-    << "  loss " << r.loss;
+  s << "epoch " << std::setw(4) << r.epoch << "/" << epochs << std::fixed << std::setprecision(4);
+  if (r.epoch == 0) {
+    s << "  untrained  ";  // the model before any step: no training loss yet
+  } else {
+    s << "  loss " << r.loss;
+  }
   if (!r.val.empty()) {
     s << "  " << (test_only ? "test " : "val ") << eval.metric << " " << r.val.at(eval.metric)
       << "  ndcg@";

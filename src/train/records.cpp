@@ -69,7 +69,7 @@ nlohmann::json dataset_json(const Dataset& d) {
 nlohmann::json to_json(const EpochRecord& r, bool test_only) {
   nlohmann::json j;
   j["epoch"] = r.epoch;
-  j["loss"] = r.loss;
+  if (r.epoch > 0) j["loss"] = r.loss;  // epoch 0 is the untrained model
   j["seconds"] = r.seconds;
   if (!r.val.empty()) j[test_only ? "test" : "val"] = r.val;
   if (r.label_error_ratio >= 0) j["label_error_ratio"] = r.label_error_ratio;
