@@ -6,9 +6,8 @@
 
 #include <cstdio>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "test_util.hpp"
 
@@ -38,7 +37,8 @@ bool has(const std::string& text, const std::string& needle) {
 TEST(Cli, HelpTeachesEachCommand) {
   const Result top = run("--help");
   EXPECT_EQ(top.status, 0);
-  for (const char* cmd : {"train", "eval", "split", "gen", "info"}) EXPECT_TRUE(has(top.output, cmd));
+  for (const char* cmd : {"train", "eval", "split", "gen", "info"})
+    EXPECT_TRUE(has(top.output, cmd));
   const Result train = run("train --help");
   EXPECT_EQ(train.status, 0);
   EXPECT_TRUE(has(train.output, "--sampler")) << train.output;
