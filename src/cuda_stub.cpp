@@ -13,6 +13,8 @@ std::unique_ptr<Backend> make_cuda_backend() {
   throw std::runtime_error("this srns was built without CUDA; rebuild with -DSRNS_CUDA=ON");
 }
 
-std::string cuda_device_report() { return "CUDA backend: not built (configure with -DSRNS_CUDA=ON)\n"; }
+std::string cuda_device_report() {
+  return "CUDA backend: not built (configure with -DSRNS_CUDA=ON)\n";
+}
 
 }  // namespace srns

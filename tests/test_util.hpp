@@ -1,13 +1,12 @@
 // Helpers shared by the tests: temporary directories, writing small files, shared data.
 #pragma once
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace srns::testing {
 
@@ -49,12 +48,12 @@ inline std::string shared_data_dir() {
 }  // namespace srns::testing
 
 // Skips the current test, saying which shared file is missing.
-#define SRNS_REQUIRE_SHARED(rel, var)                                                  \
-  std::string var;                                                                     \
-  {                                                                                    \
-    const std::string dir_ = ::srns::testing::shared_data_dir();                       \
-    var = dir_.empty() ? std::string() : dir_ + "/" + (rel);                           \
-    if (var.empty() || !std::filesystem::exists(var))                                  \
-      GTEST_SKIP() << "shared data not found: " << (rel)                               \
+#define SRNS_REQUIRE_SHARED(rel, var)                                                          \
+  std::string var;                                                                             \
+  {                                                                                            \
+    const std::string dir_ = ::srns::testing::shared_data_dir();                               \
+    var = dir_.empty() ? std::string() : dir_ + "/" + (rel);                                   \
+    if (var.empty() || !std::filesystem::exists(var))                                          \
+      GTEST_SKIP() << "shared data not found: " << (rel)                                       \
                    << " (looked in ../shared/data beside the checkout and $SRNS_SHARED_DATA)"; \
   }

@@ -36,10 +36,10 @@ struct PhaseSeconds {
 };
 
 struct EpochStats {
-  double loss = 0;            // summed loss (incl. L2) over the epoch's pairs
-  int64_t pairs = 0;          // pairs trained
+  double loss = 0;    // summed loss (incl. L2) over the epoch's pairs
+  int64_t pairs = 0;  // pairs trained
   int64_t batches = 0;
-  int64_t false_negatives = 0;  // sampled negatives found in the truth set
+  int64_t false_negatives = 0;         // sampled negatives found in the truth set
   int64_t first_nonfinite_batch = -1;  // first batch whose loss was NaN/inf, or -1
   PhaseSeconds seconds;
 };

@@ -34,11 +34,11 @@ struct OptimConfig {
 };
 
 struct SrnsConfig {
-  int s1 = 8;            // memory size
-  int s2 = 64;           // extra uniform candidates per refresh
-  float tau = 10.0f;     // softmax temperature of the refresh
-  float alpha = 5.0f;    // weight of the history sd
-  int t0 = 50;           // warm-up epochs of the alpha schedule
+  int s1 = 8;          // memory size
+  int s2 = 64;         // extra uniform candidates per refresh
+  float tau = 10.0f;   // softmax temperature of the refresh
+  float alpha = 5.0f;  // weight of the history sd
+  int t0 = 50;         // warm-up epochs of the alpha schedule
   int schedule = kAlphaIncrease;
   int window = 5;        // W: epochs of score history
   int pool_size = 3000;  // V: candidate pool per user
@@ -73,9 +73,9 @@ struct TrainConfig {
   bool keep_last_batch = false;  // the official code drops the remainder of each epoch
   int epochs = 400;
   uint64_t seed = 1;
-  int threads = 0;               // 0: all hardware threads
-  std::string device = "auto";   // auto | cpu | cuda
-  bool deterministic = false;    // CUDA: ordered gradient reduction instead of atomics
+  int threads = 0;              // 0: all hardware threads
+  std::string device = "auto";  // auto | cpu | cuda
+  bool deterministic = false;   // CUDA: ordered gradient reduction instead of atomics
 };
 
 // Throws std::invalid_argument naming the setting when a combination cannot work.

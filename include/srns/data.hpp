@@ -62,7 +62,7 @@ struct Dataset {
   Csr train;    // per-user training items
   EvalSet val;  // may be empty (no validation)
   EvalSet test;
-  Csr truth;    // optional ground-truth false negatives per user (empty: unknown)
+  Csr truth;  // optional ground-truth false negatives per user (empty: unknown)
   std::vector<std::string> user_raw;  // dense id -> raw id (empty: identity)
   std::vector<std::string> item_raw;
 
@@ -76,11 +76,11 @@ enum class LogFormat { kAuto, kMovieLens, kTsv, kCsv, kWhitespace };
 
 struct LogOptions {
   LogFormat format = LogFormat::kAuto;
-  int header = -1;       // 1: skip the first line, 0: none, -1: detect (non-numeric 3rd+ field)
-  int user_col = 0;      // 0-based columns
+  int header = -1;   // 1: skip the first line, 0: none, -1: detect (non-numeric 3rd+ field)
+  int user_col = 0;  // 0-based columns
   int item_col = 1;
-  int rating_col = 2;    // -1: no ratings
-  int time_col = 3;      // -1: no timestamps
+  int rating_col = 2;          // -1: no ratings
+  int time_col = 3;            // -1: no timestamps
   double min_rating = -1e300;  // keep rows with rating >= min_rating (implicit positives)
 };
 
@@ -95,9 +95,9 @@ struct LogRow {
 struct InteractionLog {
   std::string path;
   bool has_time = false;
-  std::vector<LogRow> rows;  // after --min-rating, duplicates of (user,item) collapsed
-  int64_t dropped_rating = 0;    // rows under min_rating
-  int64_t dropped_duplicate = 0; // repeated (user,item): the latest time is kept
+  std::vector<LogRow> rows;       // after --min-rating, duplicates of (user,item) collapsed
+  int64_t dropped_rating = 0;     // rows under min_rating
+  int64_t dropped_duplicate = 0;  // repeated (user,item): the latest time is kept
 };
 
 InteractionLog read_log(const std::string& path, const LogOptions& options);

@@ -31,9 +31,7 @@ constexpr int kLanes = 32;  // reduction lanes of a score (a CUDA warp)
 SRNS_HD float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // log(1 + e^x) without overflow.
-SRNS_HD float softplus(float x) {
-  return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
-}
+SRNS_HD float softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
 
 // Butterfly reduction of 32 lane partials, the order of a warp's xor-shuffle reduction.
 SRNS_HD float lane_tree_sum(float* lane) {
@@ -148,7 +146,7 @@ SRNS_HD ElemGrad pair_grad_elem(float p, float qi, float qj, float beta, float d
 
 // Host-derived optimiser scalars, computed once per step.
 struct AdamStep {
-  float lr_t;   // lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+  float lr_t;  // lr * sqrt(1 - beta2^t) / (1 - beta1^t)
   float beta1, beta2, eps;
 };
 

@@ -67,8 +67,8 @@ constexpr int kPoolChunk = 16;
 // Slots [c*kPoolChunk, min((c+1)*kPoolChunk, V)) of user u's pool p into out[0..).
 SRNS_HD void pool_chunk(uint64_t seed, int64_t p, int32_t u, int32_t c, int32_t pool_size,
                         const int32_t* row, int64_t len, int32_t n_items, int32_t* out) {
-  PhiloxStream s = make_stream(seed, kRngPool, p, static_cast<uint32_t>(c),
-                               static_cast<uint32_t>(u));
+  PhiloxStream s =
+      make_stream(seed, kRngPool, p, static_cast<uint32_t>(c), static_cast<uint32_t>(u));
   const int32_t begin = c * kPoolChunk;
   const int32_t end = begin + kPoolChunk < pool_size ? begin + kPoolChunk : pool_size;
   for (int32_t v = begin; v < end; ++v) out[v - begin] = draw_non_positive(&s, row, len, n_items);
@@ -130,7 +130,6 @@ SRNS_HD uint32_t shuffle_key(uint64_t seed, int64_t epoch, int64_t index) {
   return s.next_u32();
 }
 
-
 constexpr int kMaxCandidates = 128;  // S1 + S2 bound (a memory refresh works on the stack)
 constexpr int kMaxMemory = 64;       // S1 bound
 constexpr int kMaxWindow = 16;       // W bound
@@ -148,8 +147,8 @@ struct SrnsView {
   const int32_t* train_cols;
   const int64_t* fn_off;  // null: no false-negative injection
   const int32_t* fn_cols;
-  int64_t n_train;        // tracked items: [0, n_train) positives, then fn_cols
-  const int32_t* pool;    // current pool [U][V]
+  int64_t n_train;      // tracked items: [0, n_train) positives, then fn_cols
+  const int32_t* pool;  // current pool [U][V]
   const float* hist;
   const float* hist_tracked;
   int64_t n_tracked;
@@ -235,11 +234,11 @@ SRNS_HD void refresh_memory(const SrnsView& v, int t, int64_t batch, int32_t u, 
   float key[kMaxCandidates];
   int32_t top[kMaxCandidates];
   for (int k = 0; k < keep; ++k) cand[k] = mem[fn_u + k];
-  PhiloxStream ext = make_stream(v.seed, kRngExtend, t, static_cast<uint32_t>(batch),
-                                 static_cast<uint32_t>(u));
+  PhiloxStream ext =
+      make_stream(v.seed, kRngExtend, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
   draw_distinct(&ext, cand, keep, v.s2, v.pool_size);
-  PhiloxStream gum = make_stream(v.seed, kRngGumbel, t, static_cast<uint32_t>(batch),
-                                 static_cast<uint32_t>(u));
+  PhiloxStream gum =
+      make_stream(v.seed, kRngGumbel, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
   int32_t items[kMaxCandidates];
   for (int k = 0; k < m; ++k) items[k] = v.pool[static_cast<int64_t>(u) * v.pool_size + cand[k]];
   for (int k = 0; k < m; ++k) {

@@ -33,8 +33,8 @@ struct GenConfig {
 };
 
 struct SyntheticData {
-  InteractionLog log;        // observed interactions (raw ids are the dense ids as strings)
-  std::vector<Pair> truth;   // liked-but-unexposed pairs
+  InteractionLog log;       // observed interactions (raw ids are the dense ids as strings)
+  std::vector<Pair> truth;  // liked-but-unexposed pairs
 };
 
 SyntheticData generate(const GenConfig& config);

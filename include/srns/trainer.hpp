@@ -14,23 +14,23 @@
 namespace srns {
 
 struct RunOptions {
-  std::string out_dir;        // run directory; empty: write nothing
-  bool progress = false;      // progress bar within an epoch (on a terminal)
-  bool quiet = false;         // no per-epoch lines
+  std::string out_dir;          // run directory; empty: write nothing
+  bool progress = false;        // progress bar within an epoch (on a terminal)
+  bool quiet = false;           // no per-epoch lines
   std::ostream* log = nullptr;  // where the per-epoch lines go (nullptr: std::cout)
 };
 
 struct EpochRecord {
-  int epoch = 0;        // 1-based, as printed; 0 is the model before training
-  double loss = 0;      // mean loss per trained pair (incl. L2)
-  double seconds = 0;   // wall time of the epoch (training + history + validation)
-  Metrics val;          // validation metrics (empty when not evaluated this epoch)
+  int epoch = 0;                  // 1-based, as printed; 0 is the model before training
+  double loss = 0;                // mean loss per trained pair (incl. L2)
+  double seconds = 0;             // wall time of the epoch (training + history + validation)
+  Metrics val;                    // validation metrics (empty when not evaluated this epoch)
   double label_error_ratio = -1;  // share of sampled negatives that are false; -1: unknown
   PhaseSeconds phases;
 };
 
 struct RunSummary {
-  int best_epoch = 0;   // 1-based epoch of the best validation metric (0: untrained model)
+  int best_epoch = 0;  // 1-based epoch of the best validation metric (0: untrained model)
   int epochs_run = 0;
   bool early_stopped = false;
   Metrics best_val;

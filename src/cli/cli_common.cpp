@@ -56,8 +56,10 @@ void parse_ratio(const std::string& text, double* train, double* val, double* te
   double sum = 0;
   for (double p : parts) sum += p;
   if ((parts.size() != 2 && parts.size() != 3) || sum <= 0 || parts[0] <= 0) {
-    throw UsageError("--ratio expects train:test or train:val:test weights, e.g. 4:1 or 8:1:1 "
-                     "(got '" + text + "')");
+    throw UsageError(
+        "--ratio expects train:test or train:val:test weights, e.g. 4:1 or 8:1:1 "
+        "(got '" +
+        text + "')");
   }
   *train = parts[0] / sum;
   *val = parts.size() == 3 ? parts[1] / sum : 0.0;

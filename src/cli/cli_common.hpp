@@ -1,12 +1,11 @@
 // Helpers shared by the srns subcommands: flag value parsing with clear errors, and the
 // usage error type that main() turns into "srns <cmd>: <message>" and exit status 2.
 #pragma once
+#include <cxxopts.hpp>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <cxxopts.hpp>
 
 #include "srns/data.hpp"
 

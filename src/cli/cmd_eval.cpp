@@ -1,7 +1,6 @@
 // `srns eval`: rank a saved model on a split's validation or test rows.
 #include <iomanip>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
@@ -23,16 +22,17 @@ Examples:
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options options("srns eval", "Evaluate a saved model on a split directory.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options()
-      ("model", "Model file (model.bin of a run directory)", cxxopts::value<std::string>())
-      ("data", "Split directory the model was trained on", cxxopts::value<std::string>())
-      ("set", "val or test", cxxopts::value<std::string>()->default_value("test"))
-      ("eval", "auto, sampled or full", cxxopts::value<std::string>()->default_value("auto"))
-      ("ks", "Cut-offs", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))
-      ("ties", "pessimistic or optimistic", cxxopts::value<std::string>()->default_value("pessimistic"))
-      ("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))
-      ("threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))
-      ("json", "Print the metrics as JSON");
+  options.add_options()("model", "Model file (model.bin of a run directory)",
+                        cxxopts::value<std::string>())(
+      "data", "Split directory the model was trained on", cxxopts::value<std::string>())(
+      "set", "val or test", cxxopts::value<std::string>()->default_value("test"))(
+      "eval", "auto, sampled or full", cxxopts::value<std::string>()->default_value("auto"))(
+      "ks", "Cut-offs", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
+      "ties", "pessimistic or optimistic",
+      cxxopts::value<std::string>()->default_value("pessimistic"))(
+      "device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))(
+      "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "json", "Print the metrics as JSON");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kEvalExamples)) return 0;
   if (!r.count("model") || !r.count("data")) throw UsageError("--model and --data are required");
@@ -56,10 +56,10 @@ int cmd_eval(int argc, char** argv) {
                                        : EvalMode::kAuto;
   config.eval.ks = parse_int_list("ks", r["ks"].as<std::string>());
   config.eval.metric = "recall@" + std::to_string(config.eval.ks[0]);
-  config.eval.ties = choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) ==
-                             "optimistic"
-                         ? Ties::kOptimistic
-                         : Ties::kPessimistic;
+  config.eval.ties =
+      choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) == "optimistic"
+          ? Ties::kOptimistic
+          : Ties::kPessimistic;
   const bool test = choice("set", r["set"].as<std::string>(), {"val", "test"}) == "test";
   if (!test && data.val.empty()) throw UsageError("this split has no validation rows");
   std::string note;

@@ -1,6 +1,5 @@
 // `srns gen`: the built-in synthetic generator -> a split directory with truth.tsv.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
@@ -30,25 +29,27 @@ int cmd_gen(int argc, char** argv) {
   cxxopts::Options options("srns gen", "Generate a synthetic dataset with known false negatives.");
   GenConfig d;
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options("Generator")
-      ("users", "Users", cxxopts::value<int32_t>()->default_value(std::to_string(d.users)))
-      ("items", "Items", cxxopts::value<int32_t>()->default_value(std::to_string(d.items)))
-      ("interactions", "Expected observed interactions",
-       cxxopts::value<int64_t>()->default_value(std::to_string(d.interactions)))
-      ("dim", "Latent dimension", cxxopts::value<int>()->default_value(std::to_string(d.dim)))
-      ("popularity", "Power-law exponent of item exposure", cxxopts::value<double>()->default_value("0.8"))
-      ("exposure", "Exposure probability of an average item", cxxopts::value<double>()->default_value("0.5"))
-      ("popularity-bias", "Weight of popularity in what users like (0: taste only)",
-       cxxopts::value<double>()->default_value("0.5"))
-      ("min-per-user", "Minimum interactions per user",
-       cxxopts::value<int>()->default_value(std::to_string(d.min_per_user)));
-  options.add_options("Split")
-      ("protocol", "loo or ratio", cxxopts::value<std::string>()->default_value("loo"))
-      ("ratio", "ratio protocol weights", cxxopts::value<std::string>()->default_value("8:1:1"))
-      ("eval-negatives", "Sampled negatives per validation/test row (0: full ranking)",
-       cxxopts::value<int>()->default_value("100"))
-      ("seed", "Seed", cxxopts::value<uint64_t>()->default_value("1"))
-      ("out", "Directory to create", cxxopts::value<std::string>());
+  options.add_options("Generator")(
+      "users", "Users", cxxopts::value<int32_t>()->default_value(std::to_string(d.users)))(
+      "items", "Items", cxxopts::value<int32_t>()->default_value(std::to_string(d.items)))(
+      "interactions", "Expected observed interactions",
+      cxxopts::value<int64_t>()->default_value(std::to_string(d.interactions)))(
+      "dim", "Latent dimension", cxxopts::value<int>()->default_value(std::to_string(d.dim)))(
+      "popularity", "Power-law exponent of item exposure",
+      cxxopts::value<double>()->default_value("0.8"))(
+      "exposure", "Exposure probability of an average item",
+      cxxopts::value<double>()->default_value("0.5"))(
+      "popularity-bias", "Weight of popularity in what users like (0: taste only)",
+      cxxopts::value<double>()->default_value("0.5"))(
+      "min-per-user", "Minimum interactions per user",
+      cxxopts::value<int>()->default_value(std::to_string(d.min_per_user)));
+  options.add_options("Split")("protocol", "loo or ratio",
+                               cxxopts::value<std::string>()->default_value("loo"))(
+      "ratio", "ratio protocol weights", cxxopts::value<std::string>()->default_value("8:1:1"))(
+      "eval-negatives", "Sampled negatives per validation/test row (0: full ranking)",
+      cxxopts::value<int>()->default_value("100"))("seed", "Seed",
+                                                   cxxopts::value<uint64_t>()->default_value("1"))(
+      "out", "Directory to create", cxxopts::value<std::string>());
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kGenExamples)) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
@@ -76,10 +77,14 @@ int cmd_gen(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  nlohmann::json meta = {{"created_by", "srns gen"},  {"source", "synthetic"},
-                         {"protocol", data.protocol}, {"seed", gen.seed},
-                         {"users", data.n_users},     {"items", data.n_items},
-                         {"train", data.train.nnz()}, {"val", data.val.rows.size()},
+  nlohmann::json meta = {{"created_by", "srns gen"},
+                         {"source", "synthetic"},
+                         {"protocol", data.protocol},
+                         {"seed", gen.seed},
+                         {"users", data.n_users},
+                         {"items", data.n_items},
+                         {"train", data.train.nnz()},
+                         {"val", data.val.rows.size()},
                          {"test", data.test.rows.size()},
                          {"eval_negatives", data.test.n_neg},
                          {"truth", data.truth.nnz()},

@@ -18,8 +18,7 @@ int cmd_info(int argc, char** argv) {
             << "CPU backend: " << omp_get_max_threads() << " threads (OpenMP)\n"
             << cuda_device_report();
   const std::string reason = cuda_unusable_reason();
-  std::cout << "--device auto uses: " << (reason.empty() ? "cuda" : "cpu (" + reason + ")")
-            << "\n";
+  std::cout << "--device auto uses: " << (reason.empty() ? "cuda" : "cpu (" + reason + ")") << "\n";
   return 0;
 }
 

@@ -1,6 +1,5 @@
 // `srns split`: an interaction log (or NCF/SRNS pre-split files) -> a split directory.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
@@ -37,32 +36,32 @@ Examples:
 int cmd_split(int argc, char** argv) {
   cxxopts::Options options("srns split", "Split an interaction log into train/val/test files.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options("Input")
-      ("input", "Interaction log", cxxopts::value<std::string>()->default_value(""))
-      ("format", "auto, movielens, tsv, csv, ws (whitespace), or ncf (pre-split files)",
-       cxxopts::value<std::string>()->default_value("auto"))
-      ("header", "auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))
-      ("user-col", "Column of the user id (1-based)", cxxopts::value<int>()->default_value("1"))
-      ("item-col", "Column of the item id (1-based)", cxxopts::value<int>()->default_value("2"))
-      ("rating-col", "Column of the rating (0: none)", cxxopts::value<int>()->default_value("3"))
-      ("time-col", "Column of the timestamp (0: none)", cxxopts::value<int>()->default_value("4"))
-      ("min-rating", "Keep interactions rated at least this (implicit positives)",
-       cxxopts::value<double>())
-      ("train", "ncf: training file", cxxopts::value<std::string>()->default_value(""))
-      ("test", "ncf: test rating file", cxxopts::value<std::string>()->default_value(""))
-      ("test-negatives", "ncf: test negatives file (none: full-ranking evaluation)",
-       cxxopts::value<std::string>()->default_value(""))
-      ("val", "ncf: optional validation file (SRNS real-data val.tsv)",
-       cxxopts::value<std::string>()->default_value(""));
-  options.add_options("Split")
-      ("protocol", "loo (leave-one-out by time) or ratio", cxxopts::value<std::string>()->default_value("loo"))
-      ("ratio", "ratio protocol weights, train:test or train:val:test",
-       cxxopts::value<std::string>()->default_value("8:1:1"))
-      ("eval-negatives", "Sampled negatives per validation/test row (0: none, full ranking)",
-       cxxopts::value<int>()->default_value("100"))
-      ("seed", "Seed of the split and the negatives", cxxopts::value<uint64_t>()->default_value("1"))
-      ("out", "Split directory to create (existing split files are never overwritten)",
-       cxxopts::value<std::string>());
+  options.add_options("Input")("input", "Interaction log",
+                               cxxopts::value<std::string>()->default_value(""))(
+      "format", "auto, movielens, tsv, csv, ws (whitespace), or ncf (pre-split files)",
+      cxxopts::value<std::string>()->default_value("auto"))(
+      "header", "auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))(
+      "user-col", "Column of the user id (1-based)", cxxopts::value<int>()->default_value("1"))(
+      "item-col", "Column of the item id (1-based)", cxxopts::value<int>()->default_value("2"))(
+      "rating-col", "Column of the rating (0: none)", cxxopts::value<int>()->default_value("3"))(
+      "time-col", "Column of the timestamp (0: none)", cxxopts::value<int>()->default_value("4"))(
+      "min-rating", "Keep interactions rated at least this (implicit positives)",
+      cxxopts::value<double>())("train", "ncf: training file",
+                                cxxopts::value<std::string>()->default_value(""))(
+      "test", "ncf: test rating file", cxxopts::value<std::string>()->default_value(""))(
+      "test-negatives", "ncf: test negatives file (none: full-ranking evaluation)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "val", "ncf: optional validation file (SRNS real-data val.tsv)",
+      cxxopts::value<std::string>()->default_value(""));
+  options.add_options("Split")("protocol", "loo (leave-one-out by time) or ratio",
+                               cxxopts::value<std::string>()->default_value("loo"))(
+      "ratio", "ratio protocol weights, train:test or train:val:test",
+      cxxopts::value<std::string>()->default_value("8:1:1"))(
+      "eval-negatives", "Sampled negatives per validation/test row (0: none, full ranking)",
+      cxxopts::value<int>()->default_value("100"))("seed", "Seed of the split and the negatives",
+                                                   cxxopts::value<uint64_t>()->default_value("1"))(
+      "out", "Split directory to create (existing split files are never overwritten)",
+      cxxopts::value<std::string>());
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kSplitExamples)) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
@@ -74,8 +73,9 @@ int cmd_split(int argc, char** argv) {
   Dataset data;
   if (format == "ncf") {
     if (r["train"].as<std::string>().empty() || r["test"].as<std::string>().empty()) {
-      throw UsageError("--format ncf needs --train and --test (and --test-negatives for sampled "
-                       "evaluation)");
+      throw UsageError(
+          "--format ncf needs --train and --test (and --test-negatives for sampled "
+          "evaluation)");
     }
     data = read_presplit(r["train"].as<std::string>(), r["test"].as<std::string>(),
                          r["test-negatives"].as<std::string>(), r["val"].as<std::string>());
@@ -89,7 +89,8 @@ int cmd_split(int argc, char** argv) {
                          : format == "csv"     ? LogFormat::kCsv
                          : format == "ws"      ? LogFormat::kWhitespace
                                                : LogFormat::kAuto;
-    const std::string header = choice("header", r["header"].as<std::string>(), {"auto", "yes", "no"});
+    const std::string header =
+        choice("header", r["header"].as<std::string>(), {"auto", "yes", "no"});
     log_options.header = header == "yes" ? 1 : header == "no" ? 0 : -1;
     const int user_col = r["user-col"].as<int>(), item_col = r["item-col"].as<int>();
     if (user_col < 1 || item_col < 1 || user_col == item_col) {
@@ -101,7 +102,8 @@ int cmd_split(int argc, char** argv) {
     log_options.time_col = r["time-col"].as<int>() - 1;
     if (r.count("min-rating")) log_options.min_rating = r["min-rating"].as<double>();
     SplitOptions split;
-    const std::string protocol = choice("protocol", r["protocol"].as<std::string>(), {"loo", "ratio"});
+    const std::string protocol =
+        choice("protocol", r["protocol"].as<std::string>(), {"loo", "ratio"});
     split.protocol = protocol == "ratio" ? SplitProtocol::kRatio : SplitProtocol::kLeaveOneOut;
     double test_share = 0;
     parse_ratio(r["ratio"].as<std::string>(), &split.train_share, &split.val_share, &test_share);

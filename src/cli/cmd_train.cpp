@@ -68,17 +68,16 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.tau = r["tau"].as<float>();
   s.alpha = r["alpha"].as<float>();
   s.t0 = r["t0"].as<int>();
-  const std::string sched =
-      choice("alpha-schedule", r["alpha-schedule"].as<std::string>(),
-             {"increase", "flat", "decrease"});
+  const std::string sched = choice("alpha-schedule", r["alpha-schedule"].as<std::string>(),
+                                   {"increase", "flat", "decrease"});
   s.schedule = sched == "flat" ? kAlphaFlat : sched == "decrease" ? kAlphaDecrease : kAlphaIncrease;
   s.window = r["window"].as<int>();
   s.pool_size = r["pool-size"].as<int>();
   s.update_every = r["update-every"].as<int>();
-  s.selection = choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) ==
-                        "random"
-                    ? Selection::kRandom
-                    : Selection::kVariance;
+  s.selection =
+      choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) == "random"
+          ? Selection::kRandom
+          : Selection::kVariance;
   s.raw_variance =
       choice("variance-of", r["variance-of"].as<std::string>(), {"p_pos", "raw"}) == "raw";
   const std::string hist =
@@ -89,15 +88,14 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.fn_file = r["fn-file"].as<std::string>();
   s.sigma = r["sigma"].as<float>();
   s.fn_num = r["fn-num"].as<int>();
-  const std::string eval =
-      choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
+  const std::string eval = choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
   c.eval.mode = eval == "sampled" ? EvalMode::kSampled
                 : eval == "full"  ? EvalMode::kFull
                                   : EvalMode::kAuto;
-  c.eval.ties = choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) ==
-                        "optimistic"
-                    ? Ties::kOptimistic
-                    : Ties::kPessimistic;
+  c.eval.ties =
+      choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) == "optimistic"
+          ? Ties::kOptimistic
+          : Ties::kPessimistic;
   c.eval.ks = parse_int_list("ks", r["ks"].as<std::string>());
   c.eval.every = r["eval-every"].as<int>();
   c.eval.metric = r["metric"].as<std::string>();
@@ -123,71 +121,80 @@ int cmd_train(int argc, char** argv) {
   cxxopts::Options options("srns train", "Train a recommender from positive-only interactions.");
   TrainConfig d;  // defaults shown in --help come from the config struct
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options("Data")
-      ("data", "Split directory from `srns split`/`srns gen` (default: built-in synthetic data)",
-       cxxopts::value<std::string>()->default_value(""))
-      ("out", "Run directory to create (must not exist or be empty; default runs/<time>-<sampler>)",
-       cxxopts::value<std::string>()->default_value(""))
-      ("no-out", "Write no run directory")
-      ("seed", "Seed of every random draw (same seed and data: same numbers)",
-       cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
-  options.add_options("Model")
-      ("model", "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
-       cxxopts::value<std::string>()->default_value("gmf"))
-      ("dim", "Embedding dimension F", cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))
-      ("init-std", "Embedding init sd (truncated normal)", cxxopts::value<float>()->default_value("0.01"))
-      ("loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
-  options.add_options("Optimiser")
-      ("optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
-       cxxopts::value<std::string>()->default_value("adam"))
-      ("lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))
-      ("reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
-       cxxopts::value<float>()->default_value("0.01"))
-      ("batch-size", "Pairs per optimiser step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
-      ("keep-last-batch", "Train the partial last batch (the official code drops it)")
-      ("epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
-  options.add_options("Sampler")
-      ("sampler", "srns or uniform", cxxopts::value<std::string>()->default_value("srns"))
-      ("s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))
-      ("s2", "Fresh pool candidates per memory refresh S2", cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))
-      ("tau", "Refresh temperature: keep S1 by softmax(score/tau)", cxxopts::value<float>()->default_value("10"))
-      ("alpha", "Weight of the prediction sd (0: difficulty only)", cxxopts::value<float>()->default_value("5"))
-      ("t0", "Warm-up epochs of the alpha schedule", cxxopts::value<int>()->default_value(std::to_string(d.srns.t0)))
-      ("alpha-schedule", "increase (alpha*min(t/T0,1)), flat, or decrease",
-       cxxopts::value<std::string>()->default_value("increase"))
-      ("window", "Epochs of score history W", cxxopts::value<int>()->default_value(std::to_string(d.srns.window)))
-      ("pool-size", "Candidate pool per user V", cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))
-      ("update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))
-      ("selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
-       cxxopts::value<std::string>()->default_value("variance"))
-      ("variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
-       cxxopts::value<std::string>()->default_value("p_pos"))
-      ("history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
-       cxxopts::value<std::string>()->default_value("auto"))
-      ("fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
-       cxxopts::value<std::string>()->default_value(""))
-      ("sigma", "Share of each user's false negatives available for injection",
-       cxxopts::value<float>()->default_value("1"))
-      ("fn-num", "Memory slots holding injected false negatives",
-       cxxopts::value<int>()->default_value("1"));
-  options.add_options("Evaluation")
-      ("eval", "auto (sampled when the split has negatives), sampled, or full ranking",
-       cxxopts::value<std::string>()->default_value("auto"))
-      ("ks", "Cut-offs k of Recall@k and NDCG@k", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))
-      ("eval-every", "Validate every n epochs", cxxopts::value<int>()->default_value("1"))
-      ("metric", "Early-stopping metric", cxxopts::value<std::string>()->default_value(d.eval.metric))
-      ("patience", "Stop after this many epochs without improvement (0: never)",
-       cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))
-      ("ties", "pessimistic (target below tied items) or optimistic (the official code)",
-       cxxopts::value<std::string>()->default_value("pessimistic"));
-  options.add_options("Runtime")
-      ("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))
-      ("threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))
-      ("deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")
-      ("progress", "Progress bar: auto (on a terminal), on, off",
-       cxxopts::value<std::string>()->default_value("auto"))
-      ("quiet", "No per-epoch lines")
-      ("json", "Print summary.json to stdout at the end");
+  options.add_options("Data")(
+      "data", "Split directory from `srns split`/`srns gen` (default: built-in synthetic data)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "out", "Run directory to create (must not exist or be empty; default runs/<time>-<sampler>)",
+      cxxopts::value<std::string>()->default_value(""))("no-out", "Write no run directory")(
+      "seed", "Seed of every random draw (same seed and data: same numbers)",
+      cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
+  options.add_options("Model")("model",
+                               "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
+                               cxxopts::value<std::string>()->default_value("gmf"))(
+      "dim", "Embedding dimension F",
+      cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
+      "init-std", "Embedding init sd (truncated normal)",
+      cxxopts::value<float>()->default_value("0.01"))(
+      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
+  options.add_options("Optimiser")(
+      "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
+      cxxopts::value<std::string>()->default_value("adam"))(
+      "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
+      "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
+      cxxopts::value<float>()->default_value("0.01"))(
+      "batch-size", "Pairs per optimiser step",
+      cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))(
+      "keep-last-batch", "Train the partial last batch (the official code drops it)")(
+      "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
+  options.add_options("Sampler")("sampler", "srns or uniform",
+                                 cxxopts::value<std::string>()->default_value("srns"))(
+      "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
+      "s2", "Fresh pool candidates per memory refresh S2",
+      cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
+      "tau", "Refresh temperature: keep S1 by softmax(score/tau)",
+      cxxopts::value<float>()->default_value("10"))(
+      "alpha", "Weight of the prediction sd (0: difficulty only)",
+      cxxopts::value<float>()->default_value("5"))(
+      "t0", "Warm-up epochs of the alpha schedule",
+      cxxopts::value<int>()->default_value(std::to_string(d.srns.t0)))(
+      "alpha-schedule", "increase (alpha*min(t/T0,1)), flat, or decrease",
+      cxxopts::value<std::string>()->default_value("increase"))(
+      "window", "Epochs of score history W",
+      cxxopts::value<int>()->default_value(std::to_string(d.srns.window)))(
+      "pool-size", "Candidate pool per user V",
+      cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))(
+      "update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))(
+      "selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
+      cxxopts::value<std::string>()->default_value("variance"))(
+      "variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
+      cxxopts::value<std::string>()->default_value("p_pos"))(
+      "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
+      cxxopts::value<std::string>()->default_value("auto"))(
+      "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
+      cxxopts::value<std::string>()->default_value(""))(
+      "sigma", "Share of each user's false negatives available for injection",
+      cxxopts::value<float>()->default_value("1"))("fn-num",
+                                                   "Memory slots holding injected false negatives",
+                                                   cxxopts::value<int>()->default_value("1"));
+  options.add_options("Evaluation")(
+      "eval", "auto (sampled when the split has negatives), sampled, or full ranking",
+      cxxopts::value<std::string>()->default_value("auto"))(
+      "ks", "Cut-offs k of Recall@k and NDCG@k",
+      cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
+      "eval-every", "Validate every n epochs", cxxopts::value<int>()->default_value("1"))(
+      "metric", "Early-stopping metric",
+      cxxopts::value<std::string>()->default_value(d.eval.metric))(
+      "patience", "Stop after this many epochs without improvement (0: never)",
+      cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))(
+      "ties", "pessimistic (target below tied items) or optimistic (the official code)",
+      cxxopts::value<std::string>()->default_value("pessimistic"));
+  options.add_options("Runtime")("device", "auto, cpu or cuda",
+                                 cxxopts::value<std::string>()->default_value("auto"))(
+      "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
+      "progress", "Progress bar: auto (on a terminal), on, off",
+      cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
+      "json", "Print summary.json to stdout at the end");
 
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kTrainExamples)) return 0;

@@ -45,12 +45,10 @@ int main(int argc, char** argv) {
     std::cerr << "srns: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
   } catch (const srns::cli::UsageError& e) {
-    std::cerr << "srns " << command << ": " << e.what() << " (see srns " << command
-              << " --help)\n";
+    std::cerr << "srns " << command << ": " << e.what() << " (see srns " << command << " --help)\n";
     return 2;
   } catch (const cxxopts::exceptions::exception& e) {
-    std::cerr << "srns " << command << ": " << e.what() << " (see srns " << command
-              << " --help)\n";
+    std::cerr << "srns " << command << ": " << e.what() << " (see srns " << command << " --help)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "srns " << command << ": error: " << e.what() << "\n";

@@ -74,7 +74,7 @@ class CpuBackend final : public Backend {
   cpu::OptimState opt_;
   bool srns_ = false;
   SrnsLayout layout_;
-  std::vector<int32_t> pair_user_;          // CSR row of each training pair
+  std::vector<int32_t> pair_user_;  // CSR row of each training pair
   std::vector<int32_t> pools_, memory_, staged_;
   std::vector<float> hist_, hist_tracked_;
   std::vector<int32_t> tracked_user_, tracked_item_;
@@ -159,8 +159,8 @@ void CpuBackend::record_history(int epoch, PhaseSeconds* seconds) {
   const int64_t slot = history_slot(epoch, layout_.window);
   const Dataset& d = *data_;
   if (layout_.dense) {
-    cpu::score_all(model_view(), d.n_users, d.n_items,
-                   hist_.data() + slot * layout_.record_elems(), threads_);
+    cpu::score_all(model_view(), d.n_users, d.n_items, hist_.data() + slot * layout_.record_elems(),
+                   threads_);
   } else {
     const int64_t first = epoch < 0 ? 0 : epoch + 1;
     const int64_t last = epoch < 0 ? 0 : epoch + layout_.window;
@@ -193,8 +193,8 @@ void CpuBackend::run_batch(int epoch, int64_t b, const std::vector<int64_t>& ord
     batch_owner_[k] = owner_stamp_[u] != stamp;
     owner_stamp_[u] = static_cast<int32_t>(stamp);
   }
-  cpu::Batch batch{b, size, batch_pair_.data(), batch_user_.data(), batch_item_.data(),
-                   batch_owner_.data()};
+  cpu::Batch batch{
+      b, size, batch_pair_.data(), batch_user_.data(), batch_item_.data(), batch_owner_.data()};
   cpu::StepParams params;
   params.epoch = epoch;
   params.alpha_t = alpha_at(config_.srns.schedule, config_.srns.alpha, epoch, config_.srns.t0);

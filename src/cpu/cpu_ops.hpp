@@ -45,8 +45,8 @@ struct ModelView {
 struct StepParams {
   int epoch;
   float alpha_t;
-  bool refresh;          // refresh memories in this batch (--update-every)
-  bool random_select;    // NSCaching ablation: uniform entry from memory
+  bool refresh;        // refresh memories in this batch (--update-every)
+  bool random_select;  // NSCaching ablation: uniform entry from memory
   int loss;
   float reg;
   uint64_t seed;
@@ -88,8 +88,8 @@ struct OptimState {
 };
 
 // One optimiser step on the model from the batch's summed gradients.
-void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g,
-                    Model* model, OptimState* state, int threads);
+void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,
+                    OptimState* state, int threads);
 
 // Dense history: hist_record[u][i] = r(u, i) for every user and item.
 void score_all(const ModelView& model, int32_t n_users, int32_t n_items, float* hist_record,
@@ -101,8 +101,7 @@ void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const 
 
 // Pool p of every user into pool[U][V].
 void sample_pools(uint64_t seed, int64_t p, int32_t n_users, int32_t n_items, int32_t pool_size,
-                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool,
-                  int threads);
+                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool, int threads);
 
 // Scores of user u's pool row: out[v] = r(u, pool[u][v]) for all users.
 void score_pool(const ModelView& model, int32_t n_users, int32_t pool_size, const int32_t* pool,

@@ -51,8 +51,8 @@ void adam_dense_table(float* w, float* m, float* v, int64_t n_rows, int32_t dim,
 void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
                      const std::vector<float>& grad, const AdamStep& s, int threads) {
   const int64_t n_touched = static_cast<int64_t>(rows.size());
-#pragma omp parallel for num_threads(threads) schedule(static) \
-    if (n_touched * dim >= kParallelMinElems)
+#pragma omp parallel for num_threads(threads) \
+    schedule(static) if (n_touched * dim >= kParallelMinElems)
   for (int64_t r = 0; r < n_touched; ++r) {
     for (int32_t f = 0; f < dim; ++f) {
       const int64_t x = static_cast<int64_t>(rows[r]) * dim + f;
@@ -64,8 +64,8 @@ void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vecto
 void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
                const std::vector<float>& grad, float lr, int threads) {
   const int64_t n_touched = static_cast<int64_t>(rows.size());
-#pragma omp parallel for num_threads(threads) schedule(static) \
-    if (n_touched * dim >= kParallelMinElems)
+#pragma omp parallel for num_threads(threads) \
+    schedule(static) if (n_touched * dim >= kParallelMinElems)
   for (int64_t r = 0; r < n_touched; ++r) {
     for (int32_t f = 0; f < dim; ++f) {
       sgd_update(&w[static_cast<int64_t>(rows[r]) * dim + f], grad[r * dim + f], lr);
@@ -75,8 +75,8 @@ void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
 
 }  // namespace
 
-void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g,
-                    Model* model, OptimState* state, int threads) {
+void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,
+                    OptimState* state, int threads) {
   const int32_t dim = model->dim;
   state->step += 1;
   if (config.kind == OptimizerKind::kSgd) {
@@ -91,10 +91,10 @@ void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradien
   if (config.kind == OptimizerKind::kAdam) {
     if (state->user_slot.empty()) state->user_slot.assign(model->n_users, -1);
     if (state->item_slot.empty()) state->item_slot.assign(model->n_items, -1);
-    adam_dense_table(model->user.data(), state->user_m.data(), state->user_v.data(),
-                     model->n_users, dim, g.user_rows, g.user_grad, &state->user_slot, s, threads);
-    adam_dense_table(model->item.data(), state->item_m.data(), state->item_v.data(),
-                     model->n_items, dim, g.item_rows, g.item_grad, &state->item_slot, s, threads);
+    adam_dense_table(model->user.data(), state->user_m.data(), state->user_v.data(), model->n_users,
+                     dim, g.user_rows, g.user_grad, &state->user_slot, s, threads);
+    adam_dense_table(model->item.data(), state->item_m.data(), state->item_v.data(), model->n_items,
+                     dim, g.item_rows, g.item_grad, &state->item_slot, s, threads);
   } else {
     adam_lazy_table(model->user.data(), state->user_m.data(), state->user_v.data(), dim,
                     g.user_rows, g.user_grad, s, threads);

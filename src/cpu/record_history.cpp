@@ -33,8 +33,7 @@ void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const 
 }
 
 void sample_pools(uint64_t seed, int64_t p, int32_t n_users, int32_t n_items, int32_t pool_size,
-                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool,
-                  int threads) {
+                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool, int threads) {
   const int32_t chunks = (pool_size + kPoolChunk - 1) / kPoolChunk;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int32_t u = 0; u < n_users; ++u) {

@@ -53,16 +53,18 @@ void reduce_gradients(const Batch& batch, const StepOutput& out, int32_t dim, Ro
   const int32_t n = batch.size;
   const int64_t stride = 4 * static_cast<int64_t>(dim);
   std::vector<int32_t> user_of(batch.user, batch.user + n);
-  reduce_rows(user_of, dim, [&](int32_t k) { return k * stride; }, out.grad.data(),
-              &g->user_rows, &g->user_grad, threads);
+  reduce_rows(
+      user_of, dim, [&](int32_t k) { return k * stride; }, out.grad.data(), &g->user_rows,
+      &g->user_grad, threads);
   // Item contribution c = 2k + role: the pair's positive (role 0) then its negative (role 1).
   std::vector<int32_t> item_of(2 * static_cast<size_t>(n));
   for (int32_t k = 0; k < n; ++k) {
     item_of[2 * k] = batch.item[k];
     item_of[2 * k + 1] = out.negative[k];
   }
-  reduce_rows(item_of, dim, [&](int32_t c) { return (c / 2) * stride + (1 + c % 2) * dim; },
-              out.grad.data(), &g->item_rows, &g->item_grad, threads);
+  reduce_rows(
+      item_of, dim, [&](int32_t c) { return (c / 2) * stride + (1 + c % 2) * dim; },
+      out.grad.data(), &g->item_rows, &g->item_grad, threads);
   g->beta_grad.assign(dim, 0.0f);
   for (int32_t k = 0; k < n; ++k) {
     const float* gb = out.grad.data() + k * stride + 3 * dim;

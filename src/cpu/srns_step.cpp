@@ -30,8 +30,8 @@ void srns_step(const SrnsView& view, const ModelView& model, const StepParams& p
                                    static_cast<uint32_t>(batch.index), static_cast<uint32_t>(k));
       entry = static_cast<int>(s.below(static_cast<uint32_t>(s1)));
     } else {
-      entry = select_entry(view, params.epoch, params.alpha_t, u, i, batch.pair[k], pb,
-                           model.item, r_pos, mem);
+      entry = select_entry(view, params.epoch, params.alpha_t, u, i, batch.pair[k], pb, model.item,
+                           r_pos, mem);
     }
     const int32_t j = view.entry_item(u, entry, mem[entry]);
     const float r_neg = dot_lanes(pb, model.item + static_cast<int64_t>(j) * dim, dim);

@@ -14,8 +14,8 @@ void pair_gradient(const ModelView& model, const StepParams& params, int32_t u, 
   const LossGrad lg = pair_loss(params.loss, r_pos, r_neg);
   float sq = 0.0f;
   for (int f = 0; f < dim; ++f) {
-    const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], model.beta[f], lg.d_pos, lg.d_neg,
-                                      params.reg);
+    const ElemGrad g =
+        pair_grad_elem(p[f], qi[f], qj[f], model.beta[f], lg.d_pos, lg.d_neg, params.reg);
     grad[f] = g.user;
     grad[dim + f] = g.pos;
     grad[2 * dim + f] = g.neg;

@@ -52,7 +52,7 @@ enum GeneratorDraw : int64_t {
 constexpr double kLikedCountSigma = 0.5;
 constexpr int64_t kCandidatesPerLiked = 4;
 constexpr int64_t kExactLikedBudget = 2000000000;  // U * I up to which all items are scored
-constexpr int64_t kFirstTime = 1000000000;  // timestamps lie in [kFirstTime, +kTimeSpan)
+constexpr int64_t kFirstTime = 1000000000;         // timestamps lie in [kFirstTime, +kTimeSpan)
 constexpr uint32_t kTimeSpan = 600000000;
 constexpr size_t kPrefetchAhead = 16;      // candidates whose factors are fetched ahead
 constexpr int32_t kUsersPerBlock = 16384;  // users simulated before their results are merged

@@ -28,8 +28,8 @@ Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, 
     return compute_metrics(ranks, offsets, eval.ks, eval.ties);
   }
   const Csr targets = Csr::from_pairs(set.rows, data.n_users);
-  const Csr exclude = test && !data.val.empty() ? Csr::from_pairs(data.val.rows, data.n_users)
-                                                : Csr();
+  const Csr exclude =
+      test && !data.val.empty() ? Csr::from_pairs(data.val.rows, data.n_users) : Csr();
   const std::vector<RankCount> ranks = backend.rank_full(targets, exclude);
   return compute_metrics(ranks, targets.offsets, eval.ks, eval.ties);
 }

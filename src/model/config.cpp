@@ -1,9 +1,10 @@
 // Validation and names of the training settings (config.hpp).
+#include "srns/config.hpp"
+
 #include <set>
 #include <stdexcept>
 #include <string>
 
-#include "srns/config.hpp"
 #include "srns/metrics.hpp"
 #include "srns/sampler.hpp"
 
@@ -57,9 +58,9 @@ void validate(const TrainConfig& c) {
     require(s.update_every >= 1, "--update-every must be >= 1");
     require(s.sigma >= 0 && s.sigma <= 1, "--sigma must be in [0, 1]");
     require(s.fn_num >= 0 && s.fn_num < s.s1, "--fn-num must be in [0, S1)");
-    require(s.schedule == kAlphaIncrease || s.schedule == kAlphaFlat ||
-                s.schedule == kAlphaDecrease,
-            "unknown --alpha-schedule");
+    require(
+        s.schedule == kAlphaIncrease || s.schedule == kAlphaFlat || s.schedule == kAlphaDecrease,
+        "unknown --alpha-schedule");
   }
 }
 

@@ -105,16 +105,17 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
   summary.best_val = before.val;
   summary.best_epoch = 0;
   Model best_model = init;
-  double best_metric = before.val.count(config.eval.metric) ? before.val.at(config.eval.metric)
-                                                            : 0.0;
-  if (!options.quiet) log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
+  double best_metric =
+      before.val.count(config.eval.metric) ? before.val.at(config.eval.metric) : 0.0;
+  if (!options.quiet)
+    log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
   if (run_dir) run_dir->append_epoch(to_json(before, test_only));
 
   ProgressBar bar(options.progress);
   for (int t = 0; t < config.epochs; ++t) {
     const auto epoch_start = Clock::now();
-    EpochStats stats =
-        backend.train_epoch(t, [&](int64_t done, int64_t total) { bar.update(t + 1, done, total); });
+    EpochStats stats = backend.train_epoch(
+        t, [&](int64_t done, int64_t total) { bar.update(t + 1, done, total); });
     bar.clear();
     if (stats.first_nonfinite_batch >= 0) {
       std::ostringstream msg;
@@ -166,8 +167,8 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
         rec.epoch - summary.best_epoch >= config.eval.patience) {
       summary.early_stopped = true;
       if (!options.quiet) {
-        log << "early stop: no better val " << config.eval.metric << " for "
-            << config.eval.patience << " epochs\n";
+        log << "early stop: no better val " << config.eval.metric << " for " << config.eval.patience
+            << " epochs\n";
       }
       break;
     }

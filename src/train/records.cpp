@@ -8,12 +8,11 @@ namespace srns {
 
 nlohmann::json to_json(const TrainConfig& c) {
   nlohmann::json j;
-  j["model"] = {{"kind", to_string(c.model.kind)},
-                {"dim", c.model.dim},
-                {"init_std", c.model.init_std}};
-  j["optimizer"] = {{"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},
-                    {"beta1", c.optim.beta1},          {"beta2", c.optim.beta2},
-                    {"eps", c.optim.eps},              {"reg", c.optim.reg}};
+  j["model"] = {
+      {"kind", to_string(c.model.kind)}, {"dim", c.model.dim}, {"init_std", c.model.init_std}};
+  j["optimizer"] = {
+      {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
+      {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};
   j["loss"] = loss_name(c.loss);
   j["sampler"] = to_string(c.sampler);
   if (c.sampler == SamplerKind::kSrns) {
@@ -34,9 +33,12 @@ nlohmann::json to_json(const TrainConfig& c) {
                  {"sigma", s.sigma},
                  {"fn_num", s.fn_num}};
   }
-  j["eval"] = {{"mode", to_string(c.eval.mode)}, {"ties", to_string(c.eval.ties)},
-               {"ks", c.eval.ks},                {"every", c.eval.every},
-               {"metric", c.eval.metric},        {"patience", c.eval.patience}};
+  j["eval"] = {{"mode", to_string(c.eval.mode)},
+               {"ties", to_string(c.eval.ties)},
+               {"ks", c.eval.ks},
+               {"every", c.eval.every},
+               {"metric", c.eval.metric},
+               {"patience", c.eval.patience}};
   j["batch_size"] = c.batch_size;
   j["keep_last_batch"] = c.keep_last_batch;
   j["epochs"] = c.epochs;
@@ -55,15 +57,10 @@ nlohmann::json to_json(const PhaseSeconds& p) {
 }
 
 nlohmann::json dataset_json(const Dataset& d) {
-  return {{"source", d.source},
-          {"protocol", d.protocol},
-          {"users", d.n_users},
-          {"items", d.n_items},
-          {"train", d.train.nnz()},
-          {"val", d.val.rows.size()},
-          {"test", d.test.rows.size()},
-          {"eval_negatives", d.test.n_neg},
-          {"truth", d.truth.nnz()}};
+  return {
+      {"source", d.source},         {"protocol", d.protocol},         {"users", d.n_users},
+      {"items", d.n_items},         {"train", d.train.nnz()},         {"val", d.val.rows.size()},
+      {"test", d.test.rows.size()}, {"eval_negatives", d.test.n_neg}, {"truth", d.truth.nnz()}};
 }
 
 nlohmann::json to_json(const EpochRecord& r, bool test_only) {

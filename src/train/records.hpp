@@ -2,9 +2,8 @@
 // (DESIGN §2a): config.json, epochs.jsonl, summary.json, model.bin.
 #pragma once
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "srns/trainer.hpp"
 

@@ -73,11 +73,11 @@ void check_host_memory(const SrnsLayout& layout) {
   const int64_t total = pages * page;
   const int64_t need = layout.bytes();
   if (need > total * 9 / 10) {
-    throw std::runtime_error(
-        "the SRNS state needs " + format_bytes(need) + " (" +
-        (layout.dense ? "dense" : "pooled") + " score history) but this machine has " +
-        format_bytes(total) + " of memory; lower --pool-size or --window" +
-        (layout.dense ? ", or use --history pooled" : ""));
+    throw std::runtime_error("the SRNS state needs " + format_bytes(need) + " (" +
+                             (layout.dense ? "dense" : "pooled") +
+                             " score history) but this machine has " + format_bytes(total) +
+                             " of memory; lower --pool-size or --window" +
+                             (layout.dense ? ", or use --history pooled" : ""));
   }
 }
 

@@ -25,15 +25,14 @@ struct SrnsLayout {
   int64_t pools_stored() const { return dense ? 1 : window + 1; }
   // Bytes of all SRNS state: pools, memory, history.
   int64_t bytes() const {
-    return 4 * (pools_stored() * pool_elems() + static_cast<int64_t>(n_users) * s1 +
-                hist_elems() + tracked_elems());
+    return 4 * (pools_stored() * pool_elems() + static_cast<int64_t>(n_users) * s1 + hist_elems() +
+                tracked_elems());
   }
 };
 
 // Picks the layout: dense when forced, or (auto) when I <= W*V, i.e. scoring every (u, i)
 // costs no more than scoring the W pools of every user.
-SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set,
-                            const TrainConfig& config);
+SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const TrainConfig& config);
 
 // The view's sizes and CSR pointers (host); pool and history pointers are left for the
 // backend to fill.

@@ -77,8 +77,7 @@ TEST(HdMathOnDevice, MatchesHost) {
   float dev[kOut];
   uint32_t dev_words[6];
   ASSERT_EQ(cudaMemcpy(dev, out_d, sizeof(dev), cudaMemcpyDeviceToHost), cudaSuccess);
-  ASSERT_EQ(cudaMemcpy(dev_words, words_d, sizeof(dev_words), cudaMemcpyDeviceToHost),
-            cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(dev_words, words_d, sizeof(dev_words), cudaMemcpyDeviceToHost), cudaSuccess);
   cudaFree(out_d);
   cudaFree(words_d);
   for (int k = 0; k < 6; ++k) EXPECT_EQ(dev_words[k], host_words[k]) << "Philox word " << k;
