@@ -360,17 +360,8 @@ EpochStats CudaBackend::train_epoch(int epoch, const ProgressFn& progress) {
       n > 0 ? gpu::epoch_order(stream, config_.seed, epoch, n, &s.order) : nullptr;
   const int64_t n_batches = batches_per_epoch(n, config_.batch_size, config_.keep_last_batch);
 
-  cpu::StepParams params;
-  params.epoch = epoch;
-  params.alpha_t = alpha_at(config_.srns.schedule, config_.srns.alpha, epoch, config_.srns.t0);
-  params.refresh = epoch % config_.srns.update_every == 0;
-  params.random_select = config_.srns.selection == Selection::kRandom;
-  params.loss = config_.loss;
-  params.reg = config_.optim.reg;
-  params.seed = config_.seed;
-  params.n_items = n_items_;
-  params.train_off = s.train_off.data();
-  params.train_cols = s.train_cols.data();
+  cpu::StepParams params = cpu::make_step_params(config_, epoch, n_items_, s.train_off.data(),
+                                                 s.train_cols.data());
   params.truth_off = s.truth_off.empty() ? nullptr : s.truth_off.data();
   params.truth_cols = s.truth_off.empty() ? nullptr : s.truth_cols.data();
   const SrnsView view = srns_ ? srns_view(epoch) : SrnsView{};

@@ -100,23 +100,12 @@ __global__ void touched_step_kernel(StepArgs a, DeviceParams p, DeviceRowGradien
 
 }  // namespace
 
-AdamStep adam_scalars(const OptimConfig& c, int64_t step) {
-  // Mirrors adam_scalars in src/cpu/optimizer_step.cpp expression for expression.
-  AdamStep s;
-  const double t = static_cast<double>(step);
-  s.lr_t = static_cast<float>(c.lr * std::sqrt(1.0 - std::pow(static_cast<double>(c.beta2), t)) /
-                              (1.0 - std::pow(static_cast<double>(c.beta1), t)));
-  s.beta1 = c.beta1;
-  s.beta2 = c.beta2;
-  s.eps = c.eps;
-  return s;
-}
 
 void optimizer_step(cudaStream_t stream, const OptimConfig& config, bool train_beta, int64_t step,
                     DeviceParams params, DeviceRowGradients g) {
   StepArgs a;
   a.rule = config.kind == OptimizerKind::kSgd ? kRuleSgd : kRuleAdam;
-  a.adam = adam_scalars(config, step);
+  a.adam = cpu::adam_scalars(config, step);
   a.lr = config.lr;
   a.train_beta = train_beta;
   const int64_t dim = params.dim;

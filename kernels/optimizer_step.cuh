@@ -24,10 +24,6 @@ struct DeviceParams {
   float* beta_v;
 };
 
-// The host-derived Adam scalars of step `step` (1-based), computed in double exactly as the CPU
-// backend does: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t).
-AdamStep adam_scalars(const OptimConfig& config, int64_t step);
-
 // One step from the batch's summed gradients `g` (reduce_gradients), which it consumes: the
 // gradient rows, flags and beta gradient it read are zero afterwards. `step` is this step's
 // 1-based number. Adam: every row of P and Q (g = 0 where untouched); lazy Adam and SGD: the

@@ -195,17 +195,8 @@ void CpuBackend::run_batch(int epoch, int64_t b, const std::vector<int64_t>& ord
   }
   cpu::Batch batch{
       b, size, batch_pair_.data(), batch_user_.data(), batch_item_.data(), batch_owner_.data()};
-  cpu::StepParams params;
-  params.epoch = epoch;
-  params.alpha_t = alpha_at(config_.srns.schedule, config_.srns.alpha, epoch, config_.srns.t0);
-  params.refresh = epoch % config_.srns.update_every == 0;
-  params.random_select = config_.srns.selection == Selection::kRandom;
-  params.loss = config_.loss;
-  params.reg = config_.optim.reg;
-  params.seed = config_.seed;
-  params.n_items = d.n_items;
-  params.train_off = d.train.offsets.data();
-  params.train_cols = d.train.cols.data();
+  const cpu::StepParams params = cpu::make_step_params(config_, epoch, d.n_items,
+                                                       d.train.offsets.data(), d.train.cols.data());
 
   auto start = Clock::now();
   if (srns_) {

@@ -57,6 +57,23 @@ struct StepParams {
   const int32_t* truth_cols;
 };
 
+// The epoch's step parameters (the train CSR pointers are the caller's: host or device).
+inline StepParams make_step_params(const TrainConfig& c, int epoch, int32_t n_items,
+                                   const int64_t* train_off, const int32_t* train_cols) {
+  StepParams p{};
+  p.epoch = epoch;
+  p.alpha_t = alpha_at(c.srns.schedule, c.srns.alpha, epoch, c.srns.t0);
+  p.refresh = epoch % c.srns.update_every == 0;
+  p.random_select = c.srns.selection == Selection::kRandom;
+  p.loss = c.loss;
+  p.reg = c.optim.reg;
+  p.seed = c.seed;
+  p.n_items = n_items;
+  p.train_off = train_off;
+  p.train_cols = train_cols;
+  return p;
+}
+
 // SRNS: for each pair select j from the user's memory (eq. 4), write the owner's refreshed
 // memory row to staged[k * S1], and the gradient contributions.
 void srns_step(const SrnsView& view, const ModelView& model, const StepParams& params,
@@ -86,6 +103,10 @@ struct OptimState {
   std::vector<int32_t> user_slot, item_slot;  // dense Adam: row -> position in the batch, or -1
   int64_t step = 0;
 };
+
+// Adam's host-derived scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t),
+// in double, then rounded once. Both backends use it.
+AdamStep adam_scalars(const OptimConfig& config, int64_t step);
 
 // One optimiser step on the model from the batch's summed gradients.
 void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,

@@ -13,16 +13,6 @@
 namespace srns::cpu {
 namespace {
 
-AdamStep adam_scalars(const OptimConfig& c, int64_t step) {
-  AdamStep s;
-  const double t = static_cast<double>(step);
-  s.lr_t = static_cast<float>(c.lr * std::sqrt(1.0 - std::pow(static_cast<double>(c.beta2), t)) /
-                              (1.0 - std::pow(static_cast<double>(c.beta1), t)));
-  s.beta1 = c.beta1;
-  s.beta2 = c.beta2;
-  s.eps = c.eps;
-  return s;
-}
 
 // Rows of a batch below this many elements are stepped by one thread: a parallel region costs
 // more than the work, and far more when another process holds a core.
@@ -74,6 +64,17 @@ void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
 }
 
 }  // namespace
+
+AdamStep adam_scalars(const OptimConfig& c, int64_t step) {
+  AdamStep s;
+  const double t = static_cast<double>(step);
+  s.lr_t = static_cast<float>(c.lr * std::sqrt(1.0 - std::pow(static_cast<double>(c.beta2), t)) /
+                              (1.0 - std::pow(static_cast<double>(c.beta1), t)));
+  s.beta1 = c.beta1;
+  s.beta2 = c.beta2;
+  s.eps = c.eps;
+  return s;
+}
 
 void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,
                     OptimState* state, int threads) {
