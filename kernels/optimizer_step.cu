@@ -11,6 +11,7 @@
 // touched flag), leaving the buffers clean for the next batch without another pass.
 #include <cmath>
 
+#include "cpu/cpu_ops.hpp"  // adam_scalars: the same host scalars as the CPU backend
 #include "launch.cuh"
 #include "optimizer_step.cuh"
 
