@@ -97,7 +97,7 @@ bench="$build/bench/srns_throughput"
 u_data="$root/shared-data/ml-100k/u.data"
 if [ -f "$u_data" ]; then
   rm -rf "$build/ml100k"
-  step split_ml100k 30 "$build/srns" split --input "$u_data" --out "$build/ml100k" &&
+  step split_ml100k 30 "$build/srns" split --input "$u_data" --min-rating 4 --out "$build/ml100k" &&
     step bench_ml100k 60 "$bench" --data "$build/ml100k" --devices cuda,cpu --epochs 3 \
       --cpu-epochs 1 --cuda-steps warp,simple --json "$out/bench_ml100k.json"
 else
