@@ -84,9 +84,9 @@ Dataset load_dataset(const std::string& dir, uint64_t seed, bool quiet) {
 }
 
 bool handle_help(const cxxopts::Options& options, const cxxopts::ParseResult& result,
-                 const std::string& examples) {
+                 const std::string& examples, const std::vector<std::string>& groups) {
   if (!result.count("help")) return false;
-  std::cout << options.help() << examples;
+  std::cout << (groups.empty() ? options.help() : options.help(groups)) << examples;
   return true;
 }
 

@@ -32,8 +32,9 @@ bool stderr_is_terminal();
 // Reads a split directory, or generates the built-in synthetic dataset when `dir` is empty.
 Dataset load_dataset(const std::string& dir, uint64_t seed, bool quiet);
 
-// Prints help and returns true when --help was given.
+// Prints help (flag groups in the given order; all groups when empty) and returns true when
+// --help was given.
 bool handle_help(const cxxopts::Options& options, const cxxopts::ParseResult& result,
-                 const std::string& examples);
+                 const std::string& examples, const std::vector<std::string>& groups = {});
 
 }  // namespace srns::cli

@@ -51,7 +51,7 @@ int cmd_gen(int argc, char** argv) {
                                                    cxxopts::value<uint64_t>()->default_value("1"))(
       "out", "Directory to create", cxxopts::value<std::string>());
   const cxxopts::ParseResult r = options.parse(argc, argv);
-  if (handle_help(options, r, kGenExamples)) return 0;
+  if (handle_help(options, r, kGenExamples, {"", "Generator", "Split"})) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
   GenConfig gen;
   gen.users = r["users"].as<int32_t>();

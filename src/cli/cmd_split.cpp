@@ -63,7 +63,7 @@ int cmd_split(int argc, char** argv) {
       "out", "Split directory to create (existing split files are never overwritten)",
       cxxopts::value<std::string>());
   const cxxopts::ParseResult r = options.parse(argc, argv);
-  if (handle_help(options, r, kSplitExamples)) return 0;
+  if (handle_help(options, r, kSplitExamples, {"", "Input", "Split"})) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
   const std::string out = r["out"].as<std::string>();
   const std::string format = choice("format", r["format"].as<std::string>(),

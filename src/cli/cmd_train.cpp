@@ -197,7 +197,10 @@ int cmd_train(int argc, char** argv) {
       "json", "Print summary.json to stdout at the end");
 
   const cxxopts::ParseResult r = options.parse(argc, argv);
-  if (handle_help(options, r, kTrainExamples)) return 0;
+  if (handle_help(options, r, kTrainExamples,
+                  {"", "Data", "Model", "Optimiser", "Sampler", "Evaluation", "Runtime"})) {
+    return 0;
+  }
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
   const TrainConfig config = config_from(r);
   const bool quiet = r.count("quiet") > 0;
