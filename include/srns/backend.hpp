@@ -75,7 +75,7 @@ std::unique_ptr<Backend> make_backend(const std::string& device, int threads, st
 
 std::unique_ptr<Backend> make_cpu_backend(int threads);
 
-// CUDA availability: kernels/device_info.cu, or src/cuda_stub.cpp in builds without CUDA.
+// CUDA availability: kernels/device_info.cu, or src/cuda_absent.cpp in builds without CUDA.
 bool cuda_built();
 // Empty when a usable GPU is present, else the reason.
 std::string cuda_unusable_reason();
