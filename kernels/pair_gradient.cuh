@@ -3,7 +3,8 @@
 //   grad[0..F)   dL/dp_u      grad[F..2F)  dL/dq_i      grad[2F..3F) dL/dq_j
 //   grad[3F..4F) dL/dbeta     loss = L(r_pos, r_neg) + reg/2 (|p_u|^2 + |q_i|^2 + |q_j|^2)
 // (math.hpp: pair_loss, pair_grad_elem). The squared norms are summed in element order f =
-// 0, 1, ... exactly as cpu::pair_gradient does: the thread form is that function line by line,
+// 0, 1, ... exactly as cpu::pair_gradient does: the thread form calls the same
+// pair_gradient_rows (math.hpp),
 // the warp form computes element f's term on lane f % 32 and adds the terms in f order through
 // shuffles, so both give the CPU's loss bit for bit (given the same pair_loss).
 #pragma once
@@ -28,20 +29,10 @@ SRNS_HD void pair_gradient_thread(const cpu::ModelView& model, int loss_kind, fl
                                   int32_t i, int32_t j, float r_pos, float r_neg, float* grad,
                                   float* loss) {
   const int dim = model.dim;
-  const float* p = model.user + static_cast<int64_t>(u) * dim;
-  const float* qi = model.item + static_cast<int64_t>(i) * dim;
-  const float* qj = model.item + static_cast<int64_t>(j) * dim;
-  const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
-  float sq = 0.0f;
-  for (int f = 0; f < dim; ++f) {
-    const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], model.beta[f], lg.d_pos, lg.d_neg, reg);
-    grad[f] = g.user;
-    grad[dim + f] = g.pos;
-    grad[2 * dim + f] = g.neg;
-    grad[3 * dim + f] = g.beta;
-    sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
-  }
-  *loss = lg.loss + 0.5f * reg * sq;
+  pair_gradient_rows(model.user + static_cast<int64_t>(u) * dim,
+                     model.item + static_cast<int64_t>(i) * dim,
+                     model.item + static_cast<int64_t>(j) * dim, model.beta, dim, loss_kind, reg,
+                     r_pos, r_neg, grad, loss);
 }
 
 #if defined(__CUDACC__)

@@ -89,7 +89,6 @@ class BatchStep : public ::testing::Test {
     cpu::StepOutput out;
     out.negative.resize(n);
     out.loss.resize(n);
-    out.false_negative.resize(n);
     out.grad.resize(static_cast<size_t>(n) * 4 * m.dim);
     cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
     cpu::uniform_step(view, p, batch, &out, 2);

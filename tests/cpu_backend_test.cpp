@@ -185,7 +185,6 @@ TEST(CpuOps, NegativesAreNeverTrainingPositives) {
   cpu::StepOutput out;
   out.negative.resize(n);
   out.loss.resize(n);
-  out.false_negative.resize(n);
   out.grad.resize(static_cast<size_t>(n) * 4 * m.dim);
   cpu::uniform_step(view, p, batch, &out, 2);
   std::set<int32_t> seen;

@@ -113,7 +113,6 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   owner_stamp_.assign(d.n_users, -1);
   out_.negative.resize(batch);
   out_.loss.resize(batch);
-  out_.false_negative.resize(batch);
   out_.grad.resize(static_cast<size_t>(batch) * 4 * dim);
 
   srns_ = config.sampler == SamplerKind::kSrns;

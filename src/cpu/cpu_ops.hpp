@@ -31,7 +31,6 @@ struct Batch {
 struct StepOutput {
   std::vector<int32_t> negative;
   std::vector<float> loss;
-  std::vector<uint8_t> false_negative;  // negative lies in the truth set
   std::vector<float> grad;
 };
 

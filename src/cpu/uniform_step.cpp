@@ -8,21 +8,10 @@ namespace srns::cpu {
 void pair_gradient(const ModelView& model, const StepParams& params, int32_t u, int32_t i,
                    int32_t j, float r_pos, float r_neg, float* grad, float* loss) {
   const int dim = model.dim;
-  const float* p = model.user + static_cast<int64_t>(u) * dim;
-  const float* qi = model.item + static_cast<int64_t>(i) * dim;
-  const float* qj = model.item + static_cast<int64_t>(j) * dim;
-  const LossGrad lg = pair_loss(params.loss, r_pos, r_neg);
-  float sq = 0.0f;
-  for (int f = 0; f < dim; ++f) {
-    const ElemGrad g =
-        pair_grad_elem(p[f], qi[f], qj[f], model.beta[f], lg.d_pos, lg.d_neg, params.reg);
-    grad[f] = g.user;
-    grad[dim + f] = g.pos;
-    grad[2 * dim + f] = g.neg;
-    grad[3 * dim + f] = g.beta;
-    sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
-  }
-  *loss = lg.loss + 0.5f * params.reg * sq;
+  pair_gradient_rows(model.user + static_cast<int64_t>(u) * dim,
+                     model.item + static_cast<int64_t>(i) * dim,
+                     model.item + static_cast<int64_t>(j) * dim, model.beta, dim, params.loss,
+                     params.reg, r_pos, r_neg, grad, loss);
 }
 
 void uniform_step(const ModelView& model, const StepParams& params, const Batch& batch,

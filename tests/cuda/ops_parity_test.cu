@@ -194,7 +194,6 @@ cpu::StepOutput host_output(int32_t size, int dim) {
   cpu::StepOutput out;
   out.negative.assign(size, -1);
   out.loss.assign(size, 0.0f);
-  out.false_negative.assign(size, 0);
   out.grad.assign(static_cast<size_t>(size) * 4 * dim, 0.0f);
   return out;
 }

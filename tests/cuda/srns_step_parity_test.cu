@@ -197,7 +197,6 @@ class SrnsStepParity : public ::testing::TestWithParam<StepCase> {
     cpu::StepOutput out;
     out.negative.assign(n, -1);
     out.loss.assign(n, 0.0f);
-    out.false_negative.assign(n, 0);
     out.grad.assign(static_cast<size_t>(n) * 4 * sc.dim, 0.0f);
     cpu::srns_step(hv, testing::host_view(m), p, hb.view(), memory.data(), cpu_.staged.data(), &out,
                    2);
