@@ -1,9 +1,11 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
 #include <ctime>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
+#include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
 #include "train/records.hpp"
 
@@ -13,12 +15,11 @@ namespace {
 const char* kTrainExamples = R"(
 How it works:
   Each epoch trains every positive (user, item) pair once against one sampled negative with
-  the BPR loss. --sampler uniform draws the negative uniformly from items the user never
-  interacted with; --sampler srns (the default) keeps a small memory of hard candidates per
-  user (S1 slots, refreshed from S2 fresh pool candidates by softmax(score/tau)) and picks the
-  candidate with the highest P_pos + alpha_t * std, where std is the spread of the model's
-  recent predictions (W epochs): false negatives tend to be hard but stable, so favouring
-  high variance avoids them. Validation runs every --eval-every epochs; training stops after
+  the BPR loss; --sampler chooses how the negative is drawn (Samplers above). SRNS (the
+  default) keeps a small memory of hard candidates per user (S1 slots, refreshed from S2 fresh
+  pool candidates by softmax(score/tau)) and picks the candidate with the highest
+  P_pos + alpha_t * std, where std is the spread of the model's recent predictions (W epochs):
+  false negatives tend to be hard but stable, so favouring high variance avoids them. Validation runs every --eval-every epochs; training stops after
   --patience epochs without a better --metric, and the best model is tested.
 
 Examples:
@@ -32,6 +33,26 @@ Examples:
 Output: one line per epoch; with --out DIR a run directory holding config.json,
 epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
 )";
+
+// "Samplers:" and a paragraph per registered sampler: what it does and where it comes from.
+std::string samplers_help() {
+  std::ostringstream s;
+  s << "\nSamplers (--sampler NAME):\n";
+  for (const SamplerInfo& info : sampler_registry()) {
+    s << "  " << info.name << "\n";
+    std::istringstream words(info.summary + ". [" + info.reference + "]");
+    std::string word, line = "     ";
+    while (words >> word) {
+      if (line.size() + word.size() + 1 > 96) {
+        s << line << "\n";
+        line = "     ";
+      }
+      line += " " + word;
+    }
+    s << line << "\n";
+  }
+  return s.str();
+}
 
 std::string default_run_dir(const std::string& sampler) {
   char stamp[32];
@@ -59,9 +80,20 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.batch_size = r["batch-size"].as<int>();
   c.keep_last_batch = r["keep-last-batch"].as<bool>();
   c.epochs = r["epochs"].as<int>();
-  c.sampler = choice("sampler", r["sampler"].as<std::string>(), {"srns", "uniform"}) == "uniform"
-                  ? SamplerKind::kUniform
-                  : SamplerKind::kSrns;
+  c.sampler = r["sampler"].as<std::string>();
+  if (!find_sampler(c.sampler)) {
+    throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
+  }
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      if (!r.count(o.flag)) continue;
+      if (info.name != c.sampler) {
+        throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
+                         ", not of --sampler " + c.sampler);
+      }
+      c.sampler_options[o.flag] = r[o.flag].as<double>();
+    }
+  }
   SrnsConfig& s = c.srns;
   s.s1 = r["s1"].as<int>();
   s.s2 = r["s2"].as<int>();
@@ -74,10 +106,6 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.window = r["window"].as<int>();
   s.pool_size = r["pool-size"].as<int>();
   s.update_every = r["update-every"].as<int>();
-  s.selection =
-      choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) == "random"
-          ? Selection::kRandom
-          : Selection::kVariance;
   s.raw_variance =
       choice("variance-of", r["variance-of"].as<std::string>(), {"p_pos", "raw"}) == "raw";
   const std::string hist =
@@ -104,8 +132,13 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.threads = r["threads"].as<int>();
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   c.deterministic = r["deterministic"].as<bool>();
-  if (!s.fn_file.empty() && c.sampler == SamplerKind::kUniform && r.count("fn-num")) {
-    throw UsageError("--fn-num injects false negatives into SRNS memory; it needs --sampler srns");
+  c.gpu = r["gpu"].as<int>();
+  c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
+  c.phase_timing = r.count("phase-timing") > 0;
+  if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
+    throw UsageError(
+        "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
+        "memory-random");
   }
   try {
     validate(c);
@@ -146,8 +179,8 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))(
       "keep-last-batch", "Train the partial last batch (the official code drops it)")(
       "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
-  options.add_options("Sampler")("sampler", "srns or uniform",
-                                 cxxopts::value<std::string>()->default_value("srns"))(
+  options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
+                                 cxxopts::value<std::string>()->default_value(d.sampler))(
       "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
       cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
@@ -164,8 +197,6 @@ int cmd_train(int argc, char** argv) {
       "pool-size", "Candidate pool per user V",
       cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))(
       "update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))(
-      "selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
-      cxxopts::value<std::string>()->default_value("variance"))(
       "variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
@@ -192,12 +223,30 @@ int cmd_train(int argc, char** argv) {
                                  cxxopts::value<std::string>()->default_value("auto"))(
       "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
       "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
+      "gpu", "CUDA device index (see `srns info`); no context is opened on the others",
+      cxxopts::value<int>()->default_value("0"))(
+      "cuda-step",
+      "CUDA SRNS step kernel: warp (a warp per user, lanes over F) or thread (a thread per "
+      "user, the CPU code on the device)",
+      cxxopts::value<std::string>()->default_value(d.cuda_step))(
+      "phase-timing",
+      "CUDA: time select+grad and optimizer apart (each batch's kernels launched directly with "
+      "events between them, instead of replaying the batch's CUDA Graph)")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
       "json", "Print summary.json to stdout at the end");
 
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      std::ostringstream def;
+      def << o.default_value;
+      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
+                                     cxxopts::value<double>()->default_value(def.str()));
+    }
+  }
+
   const cxxopts::ParseResult r = options.parse(argc, argv);
-  if (handle_help(options, r, kTrainExamples,
+  if (handle_help(options, r, samplers_help() + kTrainExamples,
                   {"", "Data", "Model", "Optimiser", "Sampler", "Evaluation", "Runtime"})) {
     return 0;
   }
@@ -209,11 +258,11 @@ int cmd_train(int argc, char** argv) {
   if (r.count("no-out")) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
-    out = default_run_dir(to_string(config.sampler));
+    out = default_run_dir(config.sampler);
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
   std::string note;
-  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note);
+  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note, config.gpu);
   if (!note.empty()) std::cerr << "srns: " << note << "\n";
 
   RunOptions run;

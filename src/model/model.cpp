@@ -8,6 +8,7 @@
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns {
 namespace {
@@ -41,9 +42,13 @@ void truncated_normal_rows(std::vector<float>* out, int32_t rows, int dim, float
 }  // namespace
 
 float Model::score(int32_t u, int32_t i) const {
-  float pb[1024];
-  user_factor(user_row(u), beta.data(), pb, dim);
-  return dot_lanes(pb, item_row(i), dim);
+  const ModelView m{kind,        dim,         user.data(),
+                    item.data(), head.data(), static_cast<int32_t>(head.size())};
+  return with_scorer(m, [&](const auto& sc) {
+    float ctx[kMaxDim];
+    sc.user_context(user_row(u), ctx);
+    return sc.score(ctx, item_row(i));
+  });
 }
 
 Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, uint64_t seed) {
@@ -54,12 +59,12 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
   m.dim = config.dim;
   truncated_normal_rows(&m.user, n_users, config.dim, config.init_std, seed, kRngInitUser);
   truncated_normal_rows(&m.item, n_items, config.dim, config.init_std, seed, kRngInitItem);
-  m.beta.assign(config.dim, 1.0f);
+  m.head.assign(head_size(config.kind, config.dim), 1.0f);
   if (config.kind == ModelKind::kGmf) {
     const double limit = std::sqrt(6.0 / (config.dim + 1.0));
     PhiloxStream s = make_stream(seed, kRngInitBeta, -1, 0u, 0u);
     for (int f = 0; f < config.dim; ++f) {
-      m.beta[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
+      m.head[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
     }
   }
   return m;
@@ -75,7 +80,7 @@ void save_model(const Model& m, const std::string& path) {
     out.write(reinterpret_cast<const char*>(header), sizeof(header));
     out.write(reinterpret_cast<const char*>(m.user.data()), m.user.size() * sizeof(float));
     out.write(reinterpret_cast<const char*>(m.item.data()), m.item.size() * sizeof(float));
-    out.write(reinterpret_cast<const char*>(m.beta.data()), m.beta.size() * sizeof(float));
+    out.write(reinterpret_cast<const char*>(m.head.data()), m.head.size() * sizeof(float));
     if (!out) throw std::runtime_error("error while writing model file " + tmp);
   }
   // Rename last, so a crash never leaves a half-written model under the final name.
@@ -95,11 +100,13 @@ Model load_model(const std::string& path) {
     throw std::runtime_error(path + " is not an srns model file");
   }
   if ((header[0] != 0 && header[0] != 1) || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
-      header[3] > 1024) {
+      header[3] > kMaxDim) {
     throw std::runtime_error(path + ": corrupt model header");
   }
   // The file must hold exactly the tables the header announces.
-  const int64_t floats = (static_cast<int64_t>(header[1]) + header[2] + 1) * header[3];
+  const ModelKind kind = header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
+  const int64_t floats =
+      (static_cast<int64_t>(header[1]) + header[2]) * header[3] + head_size(kind, header[3]);
   const std::streampos body = in.tellg();
   in.seekg(0, std::ios::end);
   const int64_t size = static_cast<int64_t>(in.tellg() - body);
@@ -110,16 +117,16 @@ Model load_model(const std::string& path) {
                              std::to_string(size) + ")");
   }
   Model m;
-  m.kind = header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
+  m.kind = kind;
   m.n_users = header[1];
   m.n_items = header[2];
   m.dim = header[3];
   m.user.resize(static_cast<size_t>(m.n_users) * m.dim);
   m.item.resize(static_cast<size_t>(m.n_items) * m.dim);
-  m.beta.resize(m.dim);
+  m.head.resize(head_size(kind, m.dim));
   in.read(reinterpret_cast<char*>(m.user.data()), m.user.size() * sizeof(float));
   in.read(reinterpret_cast<char*>(m.item.data()), m.item.size() * sizeof(float));
-  in.read(reinterpret_cast<char*>(m.beta.data()), m.beta.size() * sizeof(float));
+  in.read(reinterpret_cast<char*>(m.head.data()), m.head.size() * sizeof(float));
   if (!in) throw std::runtime_error(path + ": model file is truncated");
   return m;
 }

@@ -1,0 +1,9 @@
+// Every sampler of the engine: its header (math and SamplerInfo) and one line in the list.
+// For a line X(foo) the registry expects srns::foo_info() (the header),
+// srns::cpu::make_foo_sampler() (src/cpu/foo_sampler.cpp) and, in CUDA builds,
+// srns::gpu::make_foo_sampler() (kernels/foo_sampler.cu).
+#pragma once
+#include "srns/samplers/srns.hpp"
+#include "srns/samplers/uniform.hpp"
+
+#define SRNS_SAMPLERS(X) X(uniform) X(srns) X(memory_random)
