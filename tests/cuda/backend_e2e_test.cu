@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "parity_fixture.cuh"
+#include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
 
 namespace srns {
@@ -247,12 +248,13 @@ TEST(CudaBackend, DescribesDeviceLayoutAndGradientMode) {
 }
 
 // The default mode replays one CUDA Graph per batch of at most three kernels (the sampler's
-// fused step, the reduction, the optimiser), for SRNS, random-from-memory and uniform, with
-// every optimiser; the graph's kernel nodes are what the backend counts.
+// fused step, the reduction, the optimiser), for every sampler of the registry with every
+// optimiser; the graph's kernel nodes are what the backend counts.
 TEST(CudaBackend, ABatchIsAGraphOfAtMostThreeKernels) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
-  for (const char* sampler : {"srns", "memory-random", "uniform"}) {
+  for (const SamplerInfo& info : sampler_registry()) {
+    const std::string& sampler = info.name;
     for (OptimizerKind kind :
          {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
       TrainConfig c = e2e_config(sampler);

@@ -6,6 +6,7 @@
 // SRNS_REQUIRE_GPU=1).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -201,16 +202,17 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
   return h;
 }
 
-// The uniform sampler's fused step (draw + gradient in one kernel) and its select path, against
-// cpu::UniformSampler + cpu::pair_gradients; also the generic pair_gradients kernel on the
-// CPU's negatives.
-void uniform_step_case(Outputs* cpu, Outputs* gpu) {
+// A sampler's fused step (negatives + gradients in one kernel) and its select path, against its
+// CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
+// negatives. Every sampler of the registry without SRNS memory gets this case (SRNS's step has
+// its own, srns_step_parity_test.cu).
+void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data();
   ASSERT_FALSE(d.truth.empty());
   for (int dim : {32, 40}) {
     for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
       TrainConfig c;
-      c.sampler = "uniform";
+      c.sampler = sampler;
       c.loss = loss;
       c.model.dim = dim;
       c.batch_size = 1000;
@@ -219,7 +221,7 @@ void uniform_step_case(Outputs* cpu, Outputs* gpu) {
       const Model m = testing::parity_model(d, dim, 3);
       const int t = 1, b = 2;
       ParityEpoch epoch(d, c.seed, t, c.batch_size);
-      const HostStep want = host_step("uniform", d, set, c, m, epoch, t, b);
+      const HostStep want = host_step(sampler, d, set, c, m, epoch, t, b);
       const std::string tag = " dim " + std::to_string(dim) + " " + loss_name(loss);
       cpu->exact("negatives" + tag, want.negative)
           .close("gradients" + tag, want.out.grad, kGradRelTol, kGradAbsTol)
@@ -229,7 +231,7 @@ void uniform_step_case(Outputs* cpu, Outputs* gpu) {
 
       DeviceModel dm(m);
       DeviceCsrCopy train(d.train), truth(d.truth);
-      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler("uniform");
+      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler(sampler);
       gpu::SamplerSetup ss;
       ss.set = &set;
       ss.config = &c;
@@ -561,16 +563,24 @@ void rank_case(Outputs* cpu, Outputs* gpu) {
 }
 
 std::vector<OpCase> op_cases() {
-  return {{"epoch_order", epoch_order_case},
-          {"epoch_pairs", epoch_pairs_case},
-          {"batch_groups", batch_groups_case},
-          {"sample_pools", sample_pools_case},
-          {"init_memory", init_memory_case},
-          {"uniform_step", uniform_step_case},
-          {"reduce_gradients", reduce_gradients_case},
-          {"optimizer_step", optimizer_step_case},
-          {"scores", scores_case},
-          {"rank", rank_case}};
+  std::vector<OpCase> cases = {{"epoch_order", epoch_order_case},
+                               {"epoch_pairs", epoch_pairs_case},
+                               {"batch_groups", batch_groups_case},
+                               {"sample_pools", sample_pools_case},
+                               {"init_memory", init_memory_case},
+                               {"reduce_gradients", reduce_gradients_case},
+                               {"optimizer_step", optimizer_step_case},
+                               {"scores", scores_case},
+                               {"rank", rank_case}};
+  for (const SamplerInfo& info : sampler_registry()) {
+    if (info.srns_memory) continue;
+    std::string name = info.name + "_step";
+    std::replace(name.begin(), name.end(), '-', '_');
+    cases.push_back({name, [sampler = info.name](Outputs* cpu, Outputs* gpu) {
+                       sampler_step_case(sampler, cpu, gpu);
+                     }});
+  }
+  return cases;
 }
 
 class OpParity : public ::testing::TestWithParam<OpCase> {};
