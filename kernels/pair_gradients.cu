@@ -9,7 +9,7 @@ namespace {
 struct ReadNegative {
   const int32_t* negative;
   template <class Scorer>
-  __device__ int32_t operator()(const Scorer&, const float*, int64_t, int32_t k, int32_t, int32_t,
+  __device__ int32_t operator()(const Scorer*, const float*, int64_t, int32_t k, int32_t, int32_t,
                                 int) const {
     return negative[k];
   }

@@ -9,8 +9,9 @@
 // order, no contraction) up to expf/log1pf ulps; the batch sums are double atomics, so their
 // last bits vary with the order.
 //
-// A Draw is a device functor: int32_t operator()(const Scorer&, const float* ctx, int64_t b,
-// int32_t k, int32_t u, int32_t i, int lane) const, uniform across the warp.
+// A Draw is a device functor: int32_t operator()(const Scorer* sc, const float* ctx, int64_t b,
+// int32_t k, int32_t u, int32_t i, int lane) const, uniform across the warp; sc and ctx are null
+// in the draw-only path (launch_pair_draw), for draws that read no scores.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -45,7 +46,7 @@ __global__ void __launch_bounds__(kPairStepWarps* kWarpSize)
     const float* p = m.user_row(u);
     warp_user_context(sc, p, ctx, lane);
     __syncwarp();
-    const int32_t j = draw(sc, ctx, b, k, u, i, lane);
+    const int32_t j = draw(&sc, ctx, b, k, u, i, lane);
     const float r_pos = warp_score(sc, ctx, m.item_row(i), lane);
     const float r_neg = warp_score(sc, ctx, m.item_row(j), lane);
     const float loss = warp_pair_gradient(sc, p, m.item_row(i), m.item_row(j), a.loss_kind, a.reg,
@@ -62,6 +63,26 @@ __global__ void __launch_bounds__(kPairStepWarps* kWarpSize)
     atomicAdd(a.batch_loss + b, loss_sum);
     atomicAdd(a.batch_fn + b, errors);
   }
+}
+
+// negative[k] = draw(null, null, b, k, u, i, 0) for the current batch, one thread per pair: the
+// select path of a per-pair sampler whose draw reads no scores.
+template <class Draw>
+__global__ void pair_draw_kernel(BatchRefs batch, Draw draw, int32_t* negative) {
+  const int64_t b = batch.counters->batch;
+  const int32_t size = batch.size(b);
+  const int64_t base = batch.begin(b);
+  for (int64_t k = thread_index(); k < size; k += thread_count()) {
+    negative[k] = draw(static_cast<const GmfScorer*>(nullptr), nullptr, b, static_cast<int32_t>(k),
+                       batch.user[base + k], batch.item[base + k], 0);
+  }
+}
+
+template <class Draw>
+void launch_pair_draw(cudaStream_t stream, const char* name, const BatchRefs& batch,
+                      const Draw& draw, int32_t* negative) {
+  pair_draw_kernel<Draw><<<grid_size(batch.batch_size), kBlock, 0, stream>>>(batch, draw, negative);
+  SRNS_CUDA_LAUNCH_CHECK(name);
 }
 
 // Launches pair_step_kernel for the model's scorer; `name` names the launch in errors.

@@ -16,26 +16,13 @@ struct UniformDraw {
   int32_t n_items;
   DeviceCsr train;
   template <class Scorer>
-  __device__ int32_t operator()(const Scorer&, const float*, int64_t b, int32_t k, int32_t u,
+  __device__ int32_t operator()(const Scorer*, const float*, int64_t b, int32_t k, int32_t u,
                                 int32_t, int) const {
     const int64_t begin = train.off[u];
     return uniform_negative(seed, epoch, b, k, train.cols + begin, train.off[u + 1] - begin,
                             n_items);
   }
 };
-
-// Writes negative[k] only (the generic path).
-template <class Draw>
-__global__ void draw_negatives_kernel(BatchRefs batch, Draw draw, int32_t* negative) {
-  const int64_t b = batch.counters->batch;
-  const int32_t size = batch.size(b);
-  const int64_t base = batch.begin(b);
-  for (int64_t k = thread_index(); k < size; k += thread_count()) {
-    const GmfScorer* none = nullptr;  // the uniform draw reads no scores
-    negative[k] = draw(*none, nullptr, b, static_cast<int32_t>(k), batch.user[base + k],
-                       batch.item[base + k], 0);
-  }
-}
 
 class UniformSampler : public Sampler {
  public:
@@ -46,9 +33,7 @@ class UniformSampler : public Sampler {
   void begin_epoch(int t, const BatchRefs&, cudaStream_t) override { draw_.epoch = t; }
   void select(const BatchRefs& batch, const ModelView&, int32_t* negative,
               cudaStream_t stream) override {
-    draw_negatives_kernel<<<grid_size(batch.batch_size), kBlock, 0, stream>>>(batch, draw_,
-                                                                              negative);
-    SRNS_CUDA_LAUNCH_CHECK("uniform draw_negatives_kernel");
+    launch_pair_draw(stream, "uniform pair_draw_kernel", batch, draw_, negative);
   }
   bool fused_step(const BatchRefs& batch, const ModelView& model, const PairStepArgs& args,
                   cudaStream_t stream) override {
