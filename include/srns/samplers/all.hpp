@@ -3,7 +3,8 @@
 // srns::cpu::make_foo_sampler() (src/cpu/foo_sampler.cpp) and, in CUDA builds,
 // srns::gpu::make_foo_sampler() (kernels/foo_sampler.cu).
 #pragma once
+#include "srns/samplers/popularity.hpp"
 #include "srns/samplers/srns.hpp"
 #include "srns/samplers/uniform.hpp"
 
-#define SRNS_SAMPLERS(X) X(uniform) X(srns) X(memory_random)
+#define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(srns) X(memory_random)
