@@ -11,8 +11,9 @@
 # SRNS_CONTAINER_CHECK=skip skips on purpose.
 #
 # The base is cached outside the checkout, in ${SRNS_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/srns}
-# (a tarball, re-made when 30 days old) and in podman's storage. SRNS_DEBIAN_MIRROR overrides
-# the mirror (default: the first Debian archive in apt's sources, else deb.debian.org).
+# (a tarball) and in podman's storage; to make a new one, delete the tarball and
+# `podman rmi localhost/srns-base:debian-bookworm`. SRNS_DEBIAN_MIRROR overrides the mirror
+# (default: the first Debian archive in apt's sources, else deb.debian.org).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SRNS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/srns}
@@ -64,15 +65,11 @@ make_base_tarball() {
   rm -rf "$work"
   say "base made in $((SECONDS - t0))s: $tarball ($(du -h "$tarball" | cut -f1))"
 }
-fresh_base=0
-if [ -z "$(find "$tarball" -mtime -30 2>/dev/null)" ]; then
-  make_base_tarball
-  fresh_base=1
-fi
-if [ $fresh_base -eq 1 ] || ! podman image exists "$base"; then
+if ! podman image exists "$base"; then
+  [ -f "$tarball" ] || make_base_tarball
   podman import --quiet "$tarball" "$base" >/dev/null || skip "podman cannot import an image"
+  say "base image $base imported from $tarball"
 fi
-say "base image $base (from $tarball)"
 
 # ---- can podman build here at all? A trivial image tells an unusable podman (no namespaces,
 # no overlay, no chroot) from a failing step of the Dockerfile. -------------------------------
@@ -84,7 +81,7 @@ if ! podman build --isolation=chroot --layers=false --iidfile "$probe/id" "$prob
   rm -rf "$probe"
   skip "podman cannot build a trivial image (output above)"
 fi
-podman rmi "$(cat "$probe/id")" >/dev/null
+podman rmi "$(cat "$probe/id")" >/dev/null || true
 rm -rf "$probe"
 
 # ---- the real build ---------------------------------------------------------------------------
