@@ -8,3 +8,16 @@
 #include "srns/samplers/uniform.hpp"
 
 #define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(srns) X(memory_random)
+
+// The registry of one backend, in that backend's namespace: the factories' declarations and
+// make_sampler(name) over the list (src/cpu/samplers.cpp and kernels/samplers.cu are this).
+#define SRNS_DEFINE_SAMPLER_REGISTRY()                                                       \
+  SRNS_SAMPLERS(SRNS_DECLARE_SAMPLER_FACTORY)                                               \
+  std::unique_ptr<Sampler> make_sampler(const std::string& name) {                          \
+    SRNS_SAMPLERS(SRNS_MAKE_SAMPLER_IF)                                                     \
+    throw std::invalid_argument("unknown sampler '" + name + "' (known: " + sampler_names() + \
+                                ")");                                                       \
+  }
+#define SRNS_DECLARE_SAMPLER_FACTORY(id) std::unique_ptr<Sampler> make_##id##_sampler();
+#define SRNS_MAKE_SAMPLER_IF(id) \
+  if (name == id##_info().name) return make_##id##_sampler();

@@ -157,21 +157,27 @@ SRNS_HD int select_entry(const SrnsView& v, int t, float alpha_t, int32_t u, int
 // entries, extend the pool entries with S2 distinct pool slots outside memory, score them all,
 // and keep S1 - fn_u of them drawn without replacement from softmax(r / tau) by Gumbel-top-k.
 // Writes the new row to `out` (S1 entries).
+// The refresh's first part: the fn_u injected entries of user u's new row (indices into u's
+// false-negative set), redrawn from the set at every refresh; out[0..fn_u).
+SRNS_HD void redraw_false_negatives(const SrnsView& v, int t, int64_t batch, int32_t u, int fn_u,
+                                    int32_t* out) {
+  if (fn_u <= 0) return;
+  const int64_t fn_size = v.fn_off[u + 1] - v.fn_off[u];
+  if (fn_size <= fn_u) {
+    for (int k = 0; k < fn_u; ++k) out[k] = k;
+    return;
+  }
+  PhiloxStream s =
+      make_stream(v.seed, kRngFnDraw, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
+  draw_distinct(&s, out, 0, fn_u, static_cast<int32_t>(fn_size));
+}
+
 template <class Scorer>
 SRNS_HD void refresh_memory(const SrnsView& v, int t, int64_t batch, int32_t u, const Scorer& sc,
                             const float* ctx, const float* item_table, const int32_t* mem,
                             int32_t* out) {
   const int fn_u = v.fn_count(u);
-  if (fn_u > 0) {
-    const int64_t fn_size = v.fn_off[u + 1] - v.fn_off[u];
-    if (fn_size <= fn_u) {
-      for (int k = 0; k < fn_u; ++k) out[k] = k;
-    } else {
-      PhiloxStream s = make_stream(v.seed, kRngFnDraw, t, static_cast<uint32_t>(batch),
-                                   static_cast<uint32_t>(u));
-      draw_distinct(&s, out, 0, fn_u, static_cast<int32_t>(fn_size));
-    }
-  }
+  redraw_false_negatives(v, t, batch, u, fn_u, out);
   const int keep = v.s1 - fn_u;
   const int m = keep + v.s2;
   int32_t cand[kMaxCandidates];
