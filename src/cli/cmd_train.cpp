@@ -1,4 +1,5 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <sstream>
@@ -61,6 +62,26 @@ std::string default_run_dir(const std::string& sampler) {
   return "runs/" + std::string(stamp) + "-" + sampler;
 }
 
+// --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
+// run_srns.sh) for every flag the user did not give.
+void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
+  auto unless_given = [&](const char* flag, auto apply) {
+    if (!r.count(flag)) apply();
+  };
+  unless_given("sampler", [&] { c->sampler = "srns-syn"; });
+  unless_given("s1", [&] { c->srns.s1 = 20; });
+  unless_given("s2", [&] { c->srns.s2 = 20; });
+  unless_given("tau", [&] { c->srns.tau = 1.0f; });
+  unless_given("alpha", [&] { c->srns.alpha = 10.0f; });
+  unless_given("t0", [&] { c->srns.t0 = 50; });
+  unless_given("window", [&] { c->srns.window = 5; });
+  unless_given("reg", [&] { c->optim.reg = 0.0f; });
+  unless_given("ties", [&] { c->eval.ties = Ties::kOptimistic; });
+  unless_given("eval", [&] { c->eval.mode = EvalMode::kFull; });
+  unless_given("patience", [&] { c->eval.patience = 0; });
+  unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
+}
+
 TrainConfig config_from(const cxxopts::ParseResult& r) {
   TrainConfig c;
   c.model.kind = choice("model", r["model"].as<std::string>(), {"gmf", "mf"}) == "mf"
@@ -91,7 +112,18 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
         throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
                          ", not of --sampler " + c.sampler);
       }
-      c.sampler_options[o.flag] = r[o.flag].as<double>();
+      if (o.choices.empty()) {
+        c.sampler_options[o.flag] = r[o.flag].as<double>();
+      } else {
+        const std::string word = r[o.flag].as<std::string>();
+        const auto at = std::find(o.choices.begin(), o.choices.end(), word);
+        if (at == o.choices.end()) {
+          std::string list;
+          for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
+          throw UsageError("--" + o.flag + " must be one of " + list + " (got '" + word + "')");
+        }
+        c.sampler_options[o.flag] = static_cast<double>(at - o.choices.begin());
+      }
     }
   }
   SrnsConfig& s = c.srns;
@@ -135,6 +167,9 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.gpu = r["gpu"].as<int>();
   c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
   c.phase_timing = r.count("phase-timing") > 0;
+  const std::string protocol =
+      choice("protocol", r["protocol"].as<std::string>(), {"default", "syn-official"});
+  if (protocol == "syn-official") apply_syn_official(r, &c);
   if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
     throw UsageError(
         "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
@@ -181,6 +216,11 @@ int cmd_train(int argc, char** argv) {
       "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
   options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
                                  cxxopts::value<std::string>()->default_value(d.sampler))(
+      "protocol",
+      "syn-official: the official synthetic-data code (Fig. 2, 3) for every flag not given: "
+      "--sampler srns-syn --s1 20 --s2 20 --tau 1 --alpha 10 --t0 50 --reg 0 --ties optimistic "
+      "--eval full --ks 1,3,5 --patience 0",
+      cxxopts::value<std::string>()->default_value("default"))(
       "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
       cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
@@ -238,10 +278,14 @@ int cmd_train(int argc, char** argv) {
 
   for (const SamplerInfo& info : sampler_registry()) {
     for (const SamplerOption& o : info.options) {
-      std::ostringstream def;
-      def << o.default_value;
-      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
-                                     cxxopts::value<double>()->default_value(def.str()));
+      const std::string def = sampler_option_text(o, o.default_value);
+      if (o.choices.empty()) {
+        options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
+                                       cxxopts::value<double>()->default_value(def));
+      } else {
+        options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
+                                       cxxopts::value<std::string>()->default_value(def));
+      }
     }
   }
 

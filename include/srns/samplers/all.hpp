@@ -5,9 +5,10 @@
 #pragma once
 #include "srns/samplers/popularity.hpp"
 #include "srns/samplers/srns.hpp"
+#include "srns/samplers/srns_syn.hpp"
 #include "srns/samplers/uniform.hpp"
 
-#define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(srns) X(memory_random)
+#define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(srns) X(memory_random) X(srns_syn)
 
 // The registry of one backend, in that backend's namespace: the factories' declarations and
 // make_sampler(name) over the list (src/cpu/samplers.cpp and kernels/samplers.cu are this).
