@@ -116,7 +116,7 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   stats->seconds.select_grad += seconds_since(start);
 
   start = Clock::now();
-  cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_, threads_);
+  cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_);
   cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
   stats->seconds.optimizer += seconds_since(start);
   stats->loss += loss;

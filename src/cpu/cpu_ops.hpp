@@ -69,19 +69,30 @@ struct StepOutput {
 void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* negative,
                     int loss_kind, float reg, StepOutput* out, int threads);
 
-// Rows touched by a batch and their summed gradients, in a fixed order (pair, then role).
+// Rows touched by a batch and their summed gradients, each row's sum in a fixed order (pair,
+// then role).
 struct RowGradients {
-  std::vector<int32_t> user_rows, item_rows;  // unique rows, ascending
+  std::vector<int32_t> user_rows, item_rows;  // unique rows, in order of first appearance
   std::vector<float> user_grad, item_grad;    // rows x F, aligned with the row lists
   std::vector<float> head_grad;               // H
+  // row -> its position in user_rows / item_rows, or -1 (rows past the end: -1 too).
+  std::vector<int32_t> user_slot, item_slot;
+
+  int32_t user_slot_of(int64_t row) const { return slot_of(user_slot, row); }
+  int32_t item_slot_of(int64_t row) const { return slot_of(item_slot, row); }
+
+ private:
+  static int32_t slot_of(const std::vector<int32_t>& s, int64_t row) {
+    return row < static_cast<int64_t>(s.size()) ? s[row] : -1;
+  }
 };
 
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
-                      const ModelView& model, RowGradients* g, int threads);
+                      const ModelView& model, RowGradients* g);
 
 struct OptimState {
   std::vector<float> user_m, user_v, item_m, item_v, head_m, head_v;
-  std::vector<int32_t> user_slot, item_slot;  // dense Adam: row -> position in the batch, or -1
+  std::vector<float> zeros;  // dense Adam: the gradient row of an untouched row (F zeros)
   int64_t step = 0;
 };
 

@@ -2,74 +2,58 @@
 //
 // A user row's gradient is the sum of its pairs' user contributions in pair order; an item
 // row's is the sum of its contributions in (pair, role) order, role 0 = positive, 1 =
-// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes the
-// result independent of the thread count, and is what the CUDA backend's deterministic mode
+// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes
+// the result independent of the thread count, and is what the CUDA backend's deterministic mode
 // (a sort by (row, pair, role) and a segmented sum) reproduces bit for bit.
-#include <algorithm>
-#include <numeric>
-
+//
+// One pass over the contributions in that order: a row-to-slot map gives each row its sum's
+// place the first time the row appears (rows are listed in first-appearance order), and every
+// contribution is added to its row's running sum, 0 + c_1 + c_2 + ... as a segmented sum
+// would. The maps stay valid until the next call, which resets the rows it had set.
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 namespace {
 
-// Sorts contribution ids by (row, id) and sums each row's contributions in id order.
-// contribution c belongs to row rows_of[c] and lives at grad + offset_of(c).
-template <typename OffsetOf>
-void reduce_rows(const std::vector<int32_t>& rows_of, int32_t dim, OffsetOf offset_of,
-                 const float* grad, std::vector<int32_t>* rows, std::vector<float>* sums,
-                 int threads) {
-  const int32_t n = static_cast<int32_t>(rows_of.size());
-  std::vector<int32_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return rows_of[a] < rows_of[b]; });
-  std::vector<int32_t> seg_begin;
+// Adds `contribution` (dim floats) to the running sum of `row`, opening the sum (zeros) the
+// first time the row is seen.
+void add_to_row(int32_t row, const float* contribution, int32_t dim, std::vector<int32_t>* slot_of,
+                std::vector<int32_t>* rows, std::vector<float>* sums) {
+  if (row >= static_cast<int32_t>(slot_of->size())) slot_of->resize(row + 1, -1);
+  int32_t slot = (*slot_of)[row];
+  if (slot < 0) {
+    slot = static_cast<int32_t>(rows->size());
+    (*slot_of)[row] = slot;
+    rows->push_back(row);
+    sums->resize(sums->size() + dim, 0.0f);
+  }
+  float* out = sums->data() + static_cast<int64_t>(slot) * dim;
+  for (int32_t f = 0; f < dim; ++f) out[f] = out[f] + contribution[f];
+}
+
+void forget_rows(std::vector<int32_t>* rows, std::vector<int32_t>* slot_of,
+                 std::vector<float>* sums) {
+  for (int32_t r : *rows) (*slot_of)[r] = -1;
   rows->clear();
-  for (int32_t c = 0; c < n; ++c) {
-    if (c == 0 || rows_of[order[c]] != rows_of[order[c - 1]]) {
-      seg_begin.push_back(c);
-      rows->push_back(rows_of[order[c]]);
-    }
-  }
-  seg_begin.push_back(n);
-  const int64_t n_rows = static_cast<int64_t>(rows->size());
-  sums->assign(n_rows * dim, 0.0f);
-  // A batch's rows are little work: threads only pay off for very large batches.
-#pragma omp parallel for num_threads(threads) schedule(static) if (n_rows * dim >= (1 << 16))
-  for (int64_t r = 0; r < n_rows; ++r) {
-    float* out = sums->data() + r * dim;
-    for (int32_t c = seg_begin[r]; c < seg_begin[r + 1]; ++c) {
-      const float* g = grad + offset_of(order[c]);
-      for (int f = 0; f < dim; ++f) out[f] = out[f] + g[f];
-    }
-  }
+  sums->clear();
 }
 
 }  // namespace
 
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
-                      const ModelView& model, RowGradients* g, int threads) {
-  const int32_t n = batch.size;
+                      const ModelView& model, RowGradients* g) {
   const int32_t dim = model.dim;
   const int64_t stride = model.grad_stride();
-  std::vector<int32_t> user_of(batch.user, batch.user + n);
-  reduce_rows(
-      user_of, dim, [&](int32_t k) { return k * stride; }, out.grad.data(), &g->user_rows,
-      &g->user_grad, threads);
-  // Item contribution c = 2k + role: the pair's positive (role 0) then its negative (role 1).
-  std::vector<int32_t> item_of(2 * static_cast<size_t>(n));
-  for (int32_t k = 0; k < n; ++k) {
-    item_of[2 * k] = batch.item[k];
-    item_of[2 * k + 1] = negative[k];
-  }
-  reduce_rows(
-      item_of, dim, [&](int32_t c) { return (c / 2) * stride + (1 + c % 2) * dim; },
-      out.grad.data(), &g->item_rows, &g->item_grad, threads);
+  forget_rows(&g->user_rows, &g->user_slot, &g->user_grad);
+  forget_rows(&g->item_rows, &g->item_slot, &g->item_grad);
   const int32_t h = model.head_size;
   g->head_grad.assign(h, 0.0f);
-  for (int32_t k = 0; k < n; ++k) {
-    const float* gh = out.grad.data() + k * stride + 3 * dim;
+  for (int32_t k = 0; k < batch.size; ++k) {
+    const float* row = out.grad.data() + k * stride;
+    add_to_row(batch.user[k], row, dim, &g->user_slot, &g->user_rows, &g->user_grad);
+    add_to_row(batch.item[k], row + dim, dim, &g->item_slot, &g->item_rows, &g->item_grad);
+    add_to_row(negative[k], row + 2 * dim, dim, &g->item_slot, &g->item_rows, &g->item_grad);
+    const float* gh = row + 3 * dim;
     for (int32_t f = 0; f < h; ++f) g->head_grad[f] = g->head_grad[f] + gh[f];
   }
 }

@@ -309,7 +309,7 @@ void reduce_gradients_case(Outputs* cpu, Outputs* gpu) {
     const int64_t b = 1;
     ReduceCase rc(d, m, 1500, 21 + static_cast<uint32_t>(dim), b);
     cpu::RowGradients want;
-    cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(m), &want, 2);
+    cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(m), &want);
     const std::vector<float> want_user = dense_rows(want.user_rows, want.user_grad, d.n_users, dim);
     const std::vector<float> want_item = dense_rows(want.item_rows, want.item_grad, d.n_items, dim);
     // The largest reorder bound of any element: the tolerance of the atomic mode.
@@ -416,7 +416,7 @@ void optimizer_step_case(Outputs* cpu, Outputs* gpu) {
         const int64_t b = step % 2;
         ReduceCase rc(d, host, batch_size, 100 + step, b);
         cpu::RowGradients rg;
-        cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(host), &rg, 2);
+        cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(host), &rg);
         cpu::optimizer_step(oc, rg, &host, &state, 2);
         DeviceBuffer<int32_t> negative = to_device(rc.negative);
         DeviceBuffer<float> grad = to_device(rc.out.grad);
