@@ -113,6 +113,10 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.history = hist == "dense"    ? HistoryMode::kDense
               : hist == "pooled" ? HistoryMode::kPooled
                                  : HistoryMode::kAuto;
+  s.history_precision = choice("history-precision", r["history-precision"].as<std::string>(),
+                               {"float", "half"}) == "half"
+                            ? HistoryPrecision::kHalf
+                            : HistoryPrecision::kFloat;
   s.fn_file = r["fn-file"].as<std::string>();
   s.sigma = r["sigma"].as<float>();
   s.fn_num = r["fn-num"].as<int>();
@@ -201,6 +205,10 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
       cxxopts::value<std::string>()->default_value("auto"))(
+      "history-precision",
+      "Recorded scores as float, or half (binary16: half the memory and bandwidth, ~3 "
+      "significant digits, so selections differ slightly from float)",
+      cxxopts::value<std::string>()->default_value("float"))(
       "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
       cxxopts::value<std::string>()->default_value(""))(
       "sigma", "Share of each user's false negatives available for injection",

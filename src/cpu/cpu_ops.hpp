@@ -22,6 +22,7 @@
 #include "srns/math.hpp"
 #include "srns/model.hpp"
 #include "srns/samplers/srns.hpp"
+#include "srns/score_out.hpp"
 #include "srns/scorer.hpp"
 
 namespace srns::cpu {
@@ -105,17 +106,17 @@ AdamStep adam_scalars(const OptimConfig& config, int64_t step);
 void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* model,
                     OptimState* state, int threads);
 
-// out[(u - u0) * ld + i] = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items).
-void score_matrix(const ModelView& model, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                  int64_t ld, int threads);
+// out(u - u0, i) = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items) (score_out.hpp).
+void score_matrix(const ModelView& model, int32_t u0, int32_t n_users, int32_t n_items,
+                  const ScoreOut& out, int threads);
 
-// out[k] = r(users[k], items[k]) for k < n.
+// out(k, 0) = r(users[k], items[k]) for k < n.
 void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const int32_t* items,
-                 float* out, int threads);
+                 const ScoreOut& out, int threads);
 
-// out[u][v] = r(u, pool[u][v]) for every user.
+// out(u, v) = r(u, pool[u][v]) for every user.
 void score_pool(const ModelView& model, int32_t n_users, int32_t pool_size, const int32_t* pool,
-                float* out, int threads);
+                const ScoreOut& out, int threads);
 
 // SRNS's batch step: negative[k] for every pair of the batch (eq. 4, or uniform from memory)
 // and, when p.refresh, every batch user's memory row refreshed in place (eq. 3).

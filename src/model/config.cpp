@@ -114,6 +114,10 @@ std::string to_string(HistoryMode k) {
   }
 }
 
+std::string to_string(HistoryPrecision k) {
+  return k == HistoryPrecision::kHalf ? "half" : "float";
+}
+
 std::string to_string(EvalMode k) {
   switch (k) {
     case EvalMode::kSampled:

@@ -36,6 +36,7 @@ nlohmann::json to_json(const TrainConfig& c) {
                  {"update_every", s.update_every},
                  {"variance_of", s.raw_variance ? "raw" : "p_pos"},
                  {"history", to_string(s.history)},
+                 {"history_precision", to_string(s.history_precision)},
                  {"fn_file", s.fn_file},
                  {"sigma", s.sigma},
                  {"fn_num", s.fn_num}};

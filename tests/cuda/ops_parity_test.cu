@@ -472,32 +472,66 @@ void scores_case(Outputs* cpu, Outputs* gpu) {
     DeviceModel dm(m);
     const std::string tag = " dim " + std::to_string(dim);
     std::vector<float> want_all(static_cast<size_t>(d.n_users) * d.n_items);
-    cpu::score_matrix(hv, 0, d.n_users, d.n_items, want_all.data(), d.n_items, 2);
+    cpu::score_matrix(hv, 0, d.n_users, d.n_items, float_matrix(want_all.data(), d.n_items), 2);
     DeviceBuffer<float> all_d(static_cast<int64_t>(want_all.size()));
-    gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, all_d.data(), d.n_items);
+    gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items,
+                      float_matrix(all_d.data(), d.n_items));
     cpu->bits("score_matrix" + tag, want_all);
     gpu->bits("score_matrix" + tag, to_host(all_d));
+
+    // The SRNS history's form: ring slot 1 of [U][I][W = 3] runs, float and binary16.
+    constexpr int64_t kW = 3;
+    for (bool half : {false, true}) {
+      const int64_t n = static_cast<int64_t>(d.n_users) * d.n_items * kW;
+      const ScoreOut shape{nullptr, d.n_items * kW, kW, half};
+      const std::string name = std::string("score_matrix strided ") + (half ? "half" : "float");
+      if (half) {
+        std::vector<uint16_t> want(n, 0);
+        ScoreOut o = shape;
+        o.data = want.data() + 1;
+        cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
+        DeviceBuffer<uint16_t> got_d(n);
+        got_d.zero(nullptr);
+        o.data = got_d.data() + 1;
+        gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
+        cpu->exact(name + tag, want);
+        gpu->exact(name + tag, to_host(got_d));
+      } else {
+        std::vector<float> want(n, 0.0f);
+        ScoreOut o = shape;
+        o.data = want.data() + 1;
+        cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
+        DeviceBuffer<float> got_d(n);
+        got_d.zero(nullptr);
+        o.data = got_d.data() + 1;
+        gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
+        cpu->bits(name + tag, want);
+        gpu->bits(name + tag, to_host(got_d));
+      }
+    }
 
     const int32_t pool_size = 77;
     std::vector<int32_t> pool(static_cast<size_t>(d.n_users) * pool_size);
     cpu::sample_pools(3, 2, d.n_users, d.n_items, pool_size, d.train.offsets.data(),
                       d.train.cols.data(), pool.data(), 2);
     std::vector<float> want_pool(pool.size());
-    cpu::score_pool(hv, d.n_users, pool_size, pool.data(), want_pool.data(), 2);
+    cpu::score_pool(hv, d.n_users, pool_size, pool.data(),
+                    float_matrix(want_pool.data(), pool_size), 2);
     DeviceBuffer<int32_t> pool_d = to_device(pool);
     DeviceBuffer<float> pool_scores(static_cast<int64_t>(pool.size()));
-    gpu::score_pool(nullptr, dm.view(), d.n_users, pool_size, pool_d.data(), pool_scores.data());
+    gpu::score_pool(nullptr, dm.view(), d.n_users, pool_size, pool_d.data(),
+                    float_matrix(pool_scores.data(), pool_size));
     cpu->bits("score_pool" + tag, want_pool);
     gpu->bits("score_pool" + tag, to_host(pool_scores));
 
     const std::vector<int32_t> users = testing::pair_users(d.train);
     std::vector<float> want_pairs(users.size());
     cpu::score_pairs(hv, static_cast<int64_t>(users.size()), users.data(), d.train.cols.data(),
-                     want_pairs.data(), 2);
+                     float_matrix(want_pairs.data(), 1), 2);
     DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
     DeviceBuffer<float> pair_scores(static_cast<int64_t>(users.size()));
     gpu::score_pairs(nullptr, dm.view(), static_cast<int64_t>(users.size()), users_d.data(),
-                     items_d.data(), pair_scores.data());
+                     items_d.data(), float_matrix(pair_scores.data(), 1));
     cpu->bits("score_pairs" + tag, want_pairs);
     gpu->bits("score_pairs" + tag, to_host(pair_scores));
   }

@@ -1,6 +1,7 @@
 // The SRNS step on the GPU (kernels/srns_step.cu), both versions, fused and select-only,
 // against cpu::srns_step on identical state: the same pools, memory, random score history
-// (dense and pooled layouts), model and batch, through the parity harness:
+// (dense and pooled layouts, float and binary16 values), model and batch, through the parity
+// harness:
 //   - chosen negatives: identical for at least kMinSameNegativeShare of the pairs;
 //   - memory after the batch's refreshes: identical (the extension draws are integer-exact, so
 //     the candidates always agree; only a Gumbel-key tie within an ulp could reorder them);
@@ -37,6 +38,7 @@ constexpr double kGradAbsTol = 1e-6;
 struct StepCase {
   const char* name;
   HistoryMode history = HistoryMode::kDense;
+  bool half = false;  // --history-precision half
   int epoch = 3;
   int loss = kLossBpr;
   int dim = 32;
@@ -78,6 +80,16 @@ std::vector<StepCase> cases() {
     s.history = HistoryMode::kPooled;
     s.epoch = 7;
     s.loss = kLossBce;
+  }
+  {
+    StepCase& s = add("dense_half");
+    s.half = true;
+  }
+  {
+    StepCase& s = add("pooled_half_epoch6");
+    s.history = HistoryMode::kPooled;
+    s.half = true;
+    s.epoch = 6;
   }
   {
     StepCase& s = add("dense_false_negatives");
@@ -144,6 +156,7 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   c.srns.pool_size = sc.pool_size;
   c.srns.history = sc.history;
   c.srns.raw_variance = sc.raw_variance;
+  c.srns.history_precision = sc.half ? HistoryPrecision::kHalf : HistoryPrecision::kFloat;
   c.srns.fn_num = 2;
   c.seed = 17;
   c.batch_size = 1000;
@@ -173,12 +186,21 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   cpu::init_memory(hv, memory.data(), 2);
   std::mt19937 rng(99);
   std::uniform_real_distribution<float> score(-2.0f, 2.0f);
-  std::vector<float> hist(layout.hist_elems()), tracked(layout.tracked_elems());
+  // The history's values: float, or binary16 bits (srns.hpp); one pair of vectors is empty.
+  std::vector<float> hist(layout.half ? 0 : layout.hist_elems());
+  std::vector<float> tracked(layout.half ? 0 : layout.tracked_elems());
+  std::vector<uint16_t> hist16(layout.half ? layout.hist_elems() : 0);
+  std::vector<uint16_t> tracked16(layout.half ? layout.tracked_elems() : 0);
   for (float& h : hist) h = score(rng);
   for (float& h : tracked) h = score(rng);
+  for (uint16_t& h : hist16) h = half_bits(score(rng));
+  for (uint16_t& h : tracked16) h = half_bits(score(rng));
+  const bool has_tracked = layout.tracked_elems() > 0;
   hv.pool = pool.data();
-  hv.hist = hist.data();
-  hv.hist_tracked = tracked.empty() ? nullptr : tracked.data();
+  hv.hist = layout.half ? static_cast<const void*>(hist16.data()) : hist.data();
+  hv.hist_tracked = !has_tracked  ? nullptr
+                    : layout.half ? static_cast<const void*>(tracked16.data())
+                                  : tracked.data();
   const SrnsStepParams params{c.seed, sc.epoch, sc.epoch == 0 ? 0.0f : 2.5f, sc.refresh,
                               sc.random_select};
 
@@ -197,14 +219,17 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   testing::DeviceCsrCopy train(d.train), truth(d.truth), fn(set.fn_sets);
   DeviceBuffer<int32_t> pool_d = to_device(pool);
   DeviceBuffer<float> hist_d = to_device(hist), tracked_d = to_device(tracked);
+  DeviceBuffer<uint16_t> hist16_d = to_device(hist16), tracked16_d = to_device(tracked16);
   SrnsView dv = hv;
   dv.train_off = train.off.data();
   dv.train_cols = train.cols.data();
   dv.fn_off = sc.fn ? fn.off.data() : nullptr;
   dv.fn_cols = sc.fn ? fn.cols.data() : nullptr;
   dv.pool = pool_d.data();
-  dv.hist = hist_d.data();
-  dv.hist_tracked = tracked.empty() ? nullptr : tracked_d.data();
+  dv.hist = layout.half ? static_cast<const void*>(hist16_d.data()) : hist_d.data();
+  dv.hist_tracked = !has_tracked  ? nullptr
+                    : layout.half ? static_cast<const void*>(tracked16_d.data())
+                                  : tracked_d.data();
   gpu::BatchGroupsBuffers groups_d(epoch.n(), c.batch_size);
   gpu::batch_groups(nullptr, epoch.user.data(), epoch.n(), c.batch_size, &groups_d);
   const int64_t stride = dm.view().grad_stride();
