@@ -5,6 +5,7 @@
 // Negatives and memory rows must be identical, with one thread and with two.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -185,6 +186,66 @@ INSTANTIATE_TEST_SUITE_P(Cases, SrnsStepCpu, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& p) {
                            return std::string(p.param.name);
                          });
+
+}  // namespace
+}  // namespace srns
+
+namespace srns {
+namespace {
+
+TEST(SamplePoolsCpu, EqualsPoolChunkDrawForDraw) {
+  GenConfig g;
+  g.users = 200;
+  g.items = 150;  // dense rows: many rejections
+  g.interactions = 5000;
+  g.seed = 8;
+  SplitOptions split;
+  split.seed = 8;
+  const Dataset d = generate_dataset(g, split);
+  for (int32_t pool_size : {1, 16, 77, 300}) {
+    std::vector<int32_t> got(static_cast<size_t>(d.n_users) * pool_size, -1);
+    cpu::sample_pools(21, 4, d.n_users, d.n_items, pool_size, d.train.offsets.data(),
+                      d.train.cols.data(), got.data(), 2);
+    std::vector<int32_t> want(got.size(), -1);
+    for (int32_t u = 0; u < d.n_users; ++u) {
+      for (int32_t c = 0; c * kPoolChunk < pool_size; ++c) {
+        pool_chunk(21, 4, u, c, pool_size, d.train.row(u), d.train.row_size(u), d.n_items,
+                   want.data() + static_cast<int64_t>(u) * pool_size + c * kPoolChunk);
+      }
+    }
+    ASSERT_EQ(got, want) << "pool size " << pool_size;
+  }
+}
+
+}  // namespace
+}  // namespace srns
+
+namespace srns {
+namespace {
+
+TEST(BatchGroupsCpu, OrdersSlotsByUserThenSlot) {
+  std::mt19937 rng(12);
+  for (int32_t max_user : {1, 7, 300, 70000, 1 << 30}) {
+    const int32_t n = 1000;
+    std::vector<int32_t> users(n);
+    for (int32_t& u : users) u = static_cast<int32_t>(rng() % static_cast<uint32_t>(max_user));
+    cpu::Batch batch;
+    batch.size = n;
+    batch.user = users.data();
+    cpu::BatchGroups g;
+    cpu::batch_groups(batch, &g);
+    std::vector<int32_t> want(n);
+    for (int32_t k = 0; k < n; ++k) want[k] = k;
+    std::stable_sort(want.begin(), want.end(),
+                     [&](int32_t a, int32_t b) { return users[a] < users[b]; });
+    ASSERT_EQ(g.slot, want) << "max user " << max_user;
+    ASSERT_EQ(g.begin.front(), 0);
+    ASSERT_EQ(g.begin.back(), n);
+    for (int32_t x = 0; x + 1 < static_cast<int32_t>(g.begin.size()) - 1; ++x) {
+      ASSERT_NE(users[g.slot[g.begin[x]]], users[g.slot[g.begin[x + 1]]]);
+    }
+  }
+}
 
 }  // namespace
 }  // namespace srns

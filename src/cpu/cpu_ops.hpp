@@ -54,6 +54,7 @@ void epoch_pairs(const std::vector<int64_t>& order, const int32_t* pair_user,
 struct BatchGroups {
   std::vector<int32_t> slot;
   std::vector<int32_t> begin;
+  std::vector<int32_t> scratch;  // batch_groups' sorting buffer
   int32_t groups() const { return static_cast<int32_t>(begin.size()) - 1; }
 };
 

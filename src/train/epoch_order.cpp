@@ -7,13 +7,31 @@
 namespace srns {
 
 std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
-  // Sort (key << 32 | low index bits) words; the index breaks ties, so the order is a
-  // permutation fixed by (seed, epoch) alone.
-  std::vector<std::pair<uint32_t, int64_t>> keyed(n);
-  for (int64_t e = 0; e < n; ++e) keyed[e] = {shuffle_key(seed, epoch, e), e};
-  std::sort(keyed.begin(), keyed.end());
-  std::vector<int64_t> order(n);
-  for (int64_t e = 0; e < n; ++e) order[e] = keyed[e].second;
+  // Pairs in increasing (key, index) order: the index breaks ties, so the order is a
+  // permutation fixed by (seed, epoch) alone. A stable least-significant-digit radix sort of
+  // the indices (three 11-bit digits of the key) starting from index order gives exactly that.
+  std::vector<uint32_t> key(n);
+  for (int64_t e = 0; e < n; ++e) key[e] = shuffle_key(seed, epoch, e);
+  std::vector<int64_t> order(n), next(n);
+  for (int64_t e = 0; e < n; ++e) order[e] = e;
+  constexpr int kDigitBits = 11;
+  std::vector<int64_t> start(size_t{1} << kDigitBits);
+  for (int shift = 0; shift < 32; shift += kDigitBits) {
+    const uint32_t mask = (1u << kDigitBits) - 1;
+    std::fill(start.begin(), start.end(), 0);
+    for (int64_t e = 0; e < n; ++e) ++start[(key[e] >> shift) & mask];
+    int64_t at = 0;
+    for (int64_t& s : start) {
+      const int64_t count = s;
+      s = at;
+      at += count;
+    }
+    for (int64_t x = 0; x < n; ++x) {
+      const int64_t e = order[x];
+      next[start[(key[e] >> shift) & mask]++] = e;
+    }
+    order.swap(next);
+  }
   return order;
 }
 
