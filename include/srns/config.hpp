@@ -31,6 +31,11 @@ struct OptimConfig {
   float beta2 = 0.999f;
   float eps = 1e-8f;
   float reg = 0.01f;
+  // SGD only, CPU only: each pair's update applied to its rows at once, lock-free across
+  // threads (Hogwild!, Recht et al. 2011), without the batch's ordered reduction. Fast, and not
+  // reproducible: results depend on thread timing. The head (shared by every pair) still
+  // takes one step per batch from the batch's summed gradient.
+  bool hogwild = false;
 };
 
 // Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).

@@ -75,6 +75,7 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
                  : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
                                       : OptimizerKind::kAdam;
+  c.optim.hogwild = r["hogwild"].as<bool>();
   c.optim.lr = r["lr"].as<float>();
   c.optim.reg = r["reg"].as<float>();
   c.batch_size = r["batch-size"].as<int>();
@@ -176,6 +177,10 @@ int cmd_train(int argc, char** argv) {
   options.add_options("Optimiser")(
       "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
       cxxopts::value<std::string>()->default_value("adam"))(
+      "hogwild",
+      "With --optimizer sgd on the CPU: apply each pair's update at once, lock-free across "
+      "threads (Hogwild!, as implicit's BPR), instead of one deterministic step per batch; "
+      "faster, but not reproducible (results depend on thread timing)")(
       "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
       cxxopts::value<float>()->default_value("0.01"))(

@@ -5,6 +5,7 @@
 //   pair_gradients.cpp    loss and gradient row of every pair     kernels/pair_gradients.cu
 //   reduce_gradients.cpp  per-row sums in pair order              kernels/reduce_gradients.cu
 //   optimizer_step.cpp    Adam (dense, lazy), SGD                 kernels/optimizer_step.cu
+//   hogwild_step.cpp      lock-free per-pair SGD (--hogwild)      (CPU only)
 //   sample_pools.cpp      SRNS candidate pools                    kernels/sample_pools.cu
 //   init_memory.cpp       SRNS initial memory                     kernels/init_memory.cu
 //   srns_step.cpp         SRNS negatives and memory refresh       kernels/srns_step.cu
@@ -97,6 +98,11 @@ struct OptimState {
   std::vector<float> zeros;  // dense Adam: the gradient row of an untouched row (F zeros)
   int64_t step = 0;
 };
+
+// --hogwild: SGD applied pair by pair, lock-free across threads (hogwild_step.cpp; not
+// reproducible). Returns the batch's summed loss.
+double hogwild_sgd_step(Model* model, const Batch& batch, const int32_t* negative, int loss_kind,
+                        float reg, float lr, int threads);
 
 // Adam's scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), in double,
 // then rounded once. The CUDA optimiser computes the same from its device step counter.
