@@ -108,6 +108,8 @@ TEST(ScoreMany, EqualsTheScorerBitForBit) {
               << "dim " << dim << " user " << u << " n " << n << " k " << k;
           ASSERT_EQ(bits_of(range[k]), bits_of(sc.score(ctx, view.item_row(k))))
               << "dim " << dim << " user " << u << " n " << n << " item " << k;
+          ASSERT_EQ(bits_of(cpu::score_one(sc, ctx, view.item_row(items[k]))), bits_of(got[k]))
+              << "score_one dim " << dim << " user " << u << " k " << k;
         }
       }
     }

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "cpu/cpu_ops.hpp"
+#include "cpu/train_bitmap.hpp"
+#include "srns/samplers/uniform.hpp"
 #include "srns/synthetic.hpp"
 #include "train/srns_layout.hpp"
 
@@ -244,6 +246,61 @@ TEST(BatchGroupsCpu, OrdersSlotsByUserThenSlot) {
     for (int32_t x = 0; x + 1 < static_cast<int32_t>(g.begin.size()) - 1; ++x) {
       ASSERT_NE(users[g.slot[g.begin[x]]], users[g.slot[g.begin[x + 1]]]);
     }
+  }
+}
+
+}  // namespace
+}  // namespace srns
+
+namespace srns {
+namespace {
+
+TEST(UniformSamplerCpu, EqualsUniformNegativeDrawForDraw) {
+  GenConfig g;
+  g.users = 200;
+  g.items = 150;  // dense rows: many rejections
+  g.interactions = 5000;
+  g.seed = 9;
+  SplitOptions split;
+  split.seed = 9;
+  const Dataset d = generate_dataset(g, split);
+  TrainConfig c;
+  c.sampler = "uniform";
+  c.seed = 31;
+  TrainingSet set;
+  set.data = &d;
+  std::unique_ptr<cpu::Sampler> s = cpu::make_sampler("uniform");
+  const Model m = init_model(c.model, d.n_users, d.n_items, 1);
+  s->setup({&set, &c, 2}, cpu::view_of(m));
+  s->begin_epoch(6, cpu::view_of(m));
+  std::vector<int32_t> users, items;
+  for (int32_t u = 0; u < d.n_users; ++u) {
+    for (int64_t e = d.train.offsets[u]; e < d.train.offsets[u + 1]; e += 3) {
+      users.push_back(u);
+      items.push_back(d.train.cols[e]);
+    }
+  }
+  cpu::Batch batch;
+  batch.index = 4;
+  batch.size = static_cast<int32_t>(users.size());
+  batch.user = users.data();
+  batch.item = items.data();
+  std::vector<int32_t> got(batch.size, -1);
+  s->select(batch, cpu::view_of(m), got.data());
+  for (int32_t k = 0; k < batch.size; ++k) {
+    const int32_t u = users[k];
+    ASSERT_EQ(got[k], uniform_negative(31, 6, 4, k, d.train.row(u), d.train.row_size(u), d.n_items))
+        << "pair " << k;
+  }
+  // The bitmap and the sorted row answer alike.
+  cpu::TrainBitmap bits;
+  bits.build(d.train, d.n_items);
+  for (int32_t u = 0; u < d.n_users; ++u) {
+    const cpu::UserItems a = bits.user(d.train, u);
+    ASSERT_NE(a.bits, nullptr);
+    const cpu::UserItems b{nullptr, a.row, a.len};
+    for (int32_t i = 0; i < d.n_items; ++i)
+      ASSERT_EQ(a.contains(i), b.contains(i)) << u << " " << i;
   }
 }
 

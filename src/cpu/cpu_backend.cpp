@@ -3,7 +3,9 @@
 //   per epoch: sampler.begin_epoch, the pairs in training order (epoch_order, epoch_pairs)
 //   per batch: sampler.select (negatives) -> pair_gradients (scorer) -> reduce_gradients
 //              (per-row sums in pair order) -> optimizer_step; or, with --hogwild (SGD),
-//              sampler.select -> hogwild_sgd_step (lock-free per-pair updates, not reproducible)
+//              sampler.select -> hogwild_sgd_step (lock-free per-pair updates, not reproducible),
+//              or the whole epoch as one hogwild_sgd_epoch where the sampler's batches are
+//              independent (uniform, popularity)
 // Embeddings and optimiser moments are contiguous row-major tables; all per-batch buffers are
 // allocated once in setup() and reused, so the loop allocates nothing per sample.
 #include <omp.h>
@@ -145,6 +147,20 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   stats.seconds.select_grad += seconds_since(start);
   const int64_t n_batches =
       batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch);
+  if (config_.optim.hogwild && sampler_->batches_independent()) {
+    start = Clock::now();
+    const cpu::HogwildEpoch h = cpu::hogwild_sgd_epoch(
+        &model_, pairs_, n_batches, config_.batch_size, sampler_.get(), set_.truth, config_.loss,
+        config_.optim.reg, config_.optim.lr, threads_);
+    stats.seconds.select_grad += seconds_since(start);
+    stats.loss = h.loss;
+    stats.pairs = h.pairs;
+    stats.batches = h.batches;
+    stats.false_negatives = h.false_negatives;
+    stats.first_nonfinite_batch = h.first_nonfinite_batch;
+    if (progress) progress(n_batches, n_batches);
+    return stats;
+  }
   for (int64_t b = 0; b < n_batches; ++b) {
     run_batch(pairs_.batch(b, config_.batch_size), &stats);
     if (stats.first_nonfinite_batch >= 0) break;

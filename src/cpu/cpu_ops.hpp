@@ -100,9 +100,20 @@ struct OptimState {
 };
 
 // --hogwild: SGD applied pair by pair, lock-free across threads (hogwild_step.cpp; not
-// reproducible). Returns the batch's summed loss.
+// reproducible). One batch whose negatives are chosen; returns the batch's summed loss.
 double hogwild_sgd_step(Model* model, const Batch& batch, const int32_t* negative, int loss_kind,
                         float reg, float lr, int threads);
+
+// The same for a whole epoch in one parallel region: the threads take batches, select their
+// negatives with `sampler` (which must have batches_independent()) and update pair by pair.
+struct HogwildEpoch {
+  double loss = 0.0;
+  int64_t pairs = 0, batches = 0, false_negatives = 0;
+  int64_t first_nonfinite_batch = -1;
+};
+HogwildEpoch hogwild_sgd_epoch(Model* model, const EpochPairs& pairs, int64_t n_batches,
+                               int32_t batch_size, Sampler* sampler, const Csr& truth,
+                               int loss_kind, float reg, float lr, int threads);
 
 // Adam's scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), in double,
 // then rounded once. The CUDA optimiser computes the same from its device step counter.

@@ -81,6 +81,23 @@ inline F16 partial(const float* c, const float* q, int full, const float* tail_c
 
 }  // namespace simd
 
+// sc.score(ctx, q) for one item. GMF with F a multiple of 32: the off-16 partial, then the
+// off-8 .. off-1 steps inside the one vector (lane l takes lane l + off), as reduce16 does.
+template <class Scorer>
+float score_one(const Scorer& sc, const float* ctx, const float* q) {
+  return sc.score(ctx, q);
+}
+
+inline float score_one(const GmfScorer& sc, const float* ctx, const float* q) {
+  if (sc.dim % 32 != 0) return sc.score(ctx, q);
+  simd::F16 a = simd::partial(ctx, q, sc.dim, nullptr, nullptr);
+  a = a + __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  a = a + __builtin_shufflevector(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15);
+  a = a + __builtin_shufflevector(a, a, 2, 3, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  a = a + __builtin_shufflevector(a, a, 1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return a[0];
+}
+
 // out[k] = sc.score(ctx, row_of(k)) for k < n, row_of(k) the item row (const float*) of
 // candidate k.
 template <class Scorer, class RowOf>
