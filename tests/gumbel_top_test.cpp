@@ -78,6 +78,40 @@ TEST(GumbelTop, KeepsWhatTheReferenceKeeps) {
   }
 }
 
+TEST(GumbelTop, SmallTopNEqualsTopNIndices) {
+  std::mt19937 rng(8);
+  for (int trial = 0; trial < 3000; ++trial) {
+    const int n = 1 + static_cast<int>(rng() % 32);
+    const int n_top = 1 + static_cast<int>(rng() % n);
+    std::vector<float> keys(n);
+    for (float& k : keys) k = static_cast<float>(static_cast<int>(rng() % 9)) - 4.0f;  // ties
+    if (trial % 2) {
+      for (float& k : keys) k += static_cast<float>(rng() % 1000) * 1e-3f;
+    }
+    std::vector<int32_t> want(n_top), got(n_top, -7);
+    top_n_indices(keys.data(), n, n_top, want.data());
+    cpu::top_n_small(keys.data(), n, n_top, got.data());
+    ASSERT_EQ(got, want) << "trial " << trial;
+  }
+}
+
+// Scores chosen so that many keys land within rounding of each other (and of the cut): the
+// approximate ranking cannot separate them and the exact keys must decide, ties by index.
+TEST(GumbelTop, NearTiesAreDecidedByExactKeys) {
+  for (uint32_t seed = 0; seed < 300; ++seed) {
+    const float tau = 10.0f;
+    const int m = 72;
+    PhiloxStream s = make_stream(seed, kRngGumbel, 3, seed, 7);
+    std::vector<float> r(m);
+    for (int k = 0; k < m; ++k) {
+      const float l = logf(-logf(s.open01()));
+      // Every third candidate's key is 1 up to rounding; the rest spread below and above.
+      r[k] = k % 3 == 0 ? tau * (1.0f + l) : tau * (l + 0.5f + 0.02f * static_cast<float>(k % 7));
+    }
+    expect_same_keep(keep_view(8, tau), static_cast<int>(seed % 2), r, seed, "near ties");
+  }
+}
+
 TEST(GumbelTop, NonFiniteScoresFallBackToExactKeys) {
   std::vector<float> r(40, 0.5f);
   r[3] = std::numeric_limits<float>::infinity();

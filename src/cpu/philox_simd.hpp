@@ -12,6 +12,7 @@
 // even and odd 32-bit lanes as 64-bit lanes (vpmuludq on x86), the rest is xor and adds.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "srns/rng.hpp"
 
@@ -43,6 +44,16 @@ struct PrefetchedStream {
       return w;
     }
     return tail.next_u32();
+  }
+  // The next n words into out (what n calls of next_u32 would return).
+  void take(int n, uint32_t* out) {
+    int k = 0;
+    if (pos == 0 && n <= 4 * blocks) {
+      std::memcpy(out, block, sizeof(uint32_t) * n);  // Philox4 is four packed words
+      pos = n;
+      k = n;
+    }
+    for (; k < n; ++k) out[k] = next_u32();
   }
   uint32_t below(uint32_t n) { return word_below(next_u32(), n); }
   float open01() { return word_open01(next_u32()); }

@@ -9,52 +9,75 @@
 // One pass over the contributions in that order: a row-to-slot map gives each row its sum's
 // place the first time the row appears (rows are listed in first-appearance order), and every
 // contribution is added to its row's running sum, 0 + c_1 + c_2 + ... as a segmented sum
-// would. The maps stay valid until the next call, which resets the rows it had set.
+// would. The maps stay valid until the next call, which resets the rows it had set. The sums'
+// buffers keep the batch's largest size (user_grad / item_grad may hold more than rows x F).
+#include <algorithm>
+
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 namespace {
 
-// Adds `contribution` (dim floats) to the running sum of `row`, opening the sum (zeros) the
-// first time the row is seen.
-void add_to_row(int32_t row, const float* contribution, int32_t dim, std::vector<int32_t>* slot_of,
-                std::vector<int32_t>* rows, std::vector<float>* sums) {
-  if (row >= static_cast<int32_t>(slot_of->size())) slot_of->resize(row + 1, -1);
-  int32_t slot = (*slot_of)[row];
-  if (slot < 0) {
-    slot = static_cast<int32_t>(rows->size());
-    (*slot_of)[row] = slot;
-    rows->push_back(row);
-    sums->resize(sums->size() + dim, 0.0f);
-  }
-  float* out = sums->data() + static_cast<int64_t>(slot) * dim;
-  for (int32_t f = 0; f < dim; ++f) out[f] = out[f] + contribution[f];
-}
+// The running sums of one table's rows.
+struct RowSums {
+  std::vector<int32_t>* slot_of;
+  std::vector<int32_t>* rows;
+  float* sums;
+  int32_t dim;
 
-void forget_rows(std::vector<int32_t>* rows, std::vector<int32_t>* slot_of,
-                 std::vector<float>* sums) {
+  void add(int32_t row, const float* __restrict contribution) {
+    int32_t slot = (*slot_of)[row];
+    float* __restrict out;
+    if (slot < 0) {
+      slot = static_cast<int32_t>(rows->size());
+      (*slot_of)[row] = slot;
+      rows->push_back(row);
+      out = sums + static_cast<int64_t>(slot) * dim;
+      for (int32_t f = 0; f < dim; ++f) out[f] = 0.0f + contribution[f];
+    } else {
+      out = sums + static_cast<int64_t>(slot) * dim;
+      for (int32_t f = 0; f < dim; ++f) out[f] = out[f] + contribution[f];
+    }
+  }
+};
+
+// Clears the previous batch's rows from the map and sizes the map and the sums for `n_rows`
+// row ids and at most `max_touched` rows.
+void start_table(int32_t n_rows, int32_t max_touched, int32_t dim, std::vector<int32_t>* slot_of,
+                 std::vector<int32_t>* rows, std::vector<float>* sums) {
   for (int32_t r : *rows) (*slot_of)[r] = -1;
   rows->clear();
-  sums->clear();
+  if (static_cast<int32_t>(slot_of->size()) < n_rows) slot_of->resize(n_rows, -1);
+  const size_t need = static_cast<size_t>(max_touched) * dim;
+  if (sums->size() < need) sums->resize(need);
 }
 
 }  // namespace
 
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
                       const ModelView& model, RowGradients* g) {
+  const int32_t n = batch.size;
   const int32_t dim = model.dim;
   const int64_t stride = model.grad_stride();
-  forget_rows(&g->user_rows, &g->user_slot, &g->user_grad);
-  forget_rows(&g->item_rows, &g->item_slot, &g->item_grad);
+  int32_t max_user = -1, max_item = -1;
+  for (int32_t k = 0; k < n; ++k) {
+    max_user = std::max(max_user, batch.user[k]);
+    max_item = std::max({max_item, batch.item[k], negative[k]});
+  }
+  start_table(max_user + 1, n, dim, &g->user_slot, &g->user_rows, &g->user_grad);
+  start_table(max_item + 1, 2 * n, dim, &g->item_slot, &g->item_rows, &g->item_grad);
+  RowSums users{&g->user_slot, &g->user_rows, g->user_grad.data(), dim};
+  RowSums items{&g->item_slot, &g->item_rows, g->item_grad.data(), dim};
   const int32_t h = model.head_size;
   g->head_grad.assign(h, 0.0f);
-  for (int32_t k = 0; k < batch.size; ++k) {
+  float* head = g->head_grad.data();
+  for (int32_t k = 0; k < n; ++k) {
     const float* row = out.grad.data() + k * stride;
-    add_to_row(batch.user[k], row, dim, &g->user_slot, &g->user_rows, &g->user_grad);
-    add_to_row(batch.item[k], row + dim, dim, &g->item_slot, &g->item_rows, &g->item_grad);
-    add_to_row(negative[k], row + 2 * dim, dim, &g->item_slot, &g->item_rows, &g->item_grad);
+    users.add(batch.user[k], row);
+    items.add(batch.item[k], row + dim);
+    items.add(negative[k], row + 2 * dim);
     const float* gh = row + 3 * dim;
-    for (int32_t f = 0; f < h; ++f) g->head_grad[f] = g->head_grad[f] + gh[f];
+    for (int32_t f = 0; f < h; ++f) head[f] = head[f] + gh[f];
   }
 }
 

@@ -46,11 +46,15 @@ int gumbel_blocks(int m) {
   return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
 }
 
+// A history run's line (or two, where the run straddles a line boundary).
 void prefetch_run(const SrnsView& v, HistoryRun r) {
   const int bytes = v.half ? 2 : 4;
   const char* p = static_cast<const char*>(r.base) + r.at * bytes;
+  const char* last = p + bytes * (v.window - 1);
   __builtin_prefetch(p);
-  __builtin_prefetch(p + bytes * (v.window - 1));
+  if ((reinterpret_cast<uintptr_t>(p) ^ reinterpret_cast<uintptr_t>(last)) >= 64) {
+    __builtin_prefetch(last);
+  }
 }
 
 // One group in flight. Scored items: [0, S1) the memory entries, [S1, S1 + S2) the refresh's
