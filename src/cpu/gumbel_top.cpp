@@ -50,9 +50,10 @@ void top_n_small(const float* keys, int n, int n_top, int32_t* out) {
   const I16 index[2] = {I16{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
                         I16{16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31}};
   I16 rank[2] = {};
+  const int halves = n > 16 ? 2 : 1;
   for (int j = 0; j < n; ++j) {
     const float kj = pad[j];
-    for (int h = 0; h < 2; ++h) {
+    for (int h = 0; h < halves; ++h) {
       rank[h] -= (kj > key[h]) | ((kj == key[h]) & (j < index[h]));  // true is -1
     }
   }
@@ -96,8 +97,9 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
   if (finite) {
     const float margin = 2.0f * (kGumbelLogError + std::ldexp(largest + 1.0f, -22));
     // A lower bound of T~ (the keep-th largest approximate key): the keep-th largest of the
-    // maxima of groups of four candidates (keep distinct candidates reach it).
-    constexpr int kGroup = 4;
+    // maxima of groups of six candidates (keep distinct candidates reach it). Six: at S1 + S2 =
+    // 72, twelve maxima, and about eleven candidates near the bound, each a 16-wide ranking.
+    constexpr int kGroup = 6;
     const int n_groups = (m + kGroup - 1) / kGroup;
     float bound = -INFINITY;
     if (keep <= n_groups) {

@@ -11,7 +11,7 @@
 //   2. T~ = the n-th largest K~; every candidate of the true top n has K~_k >= T~ - 2d (the n
 //      candidates at or above T~ have true keys >= T~ - d, so the n-th largest true key is too,
 //      and a true top-n key K_k >= that gives K~_k >= T~ - 2d). T~ is found without sorting
-//      all keys: the n-th largest maximum of groups of four candidates is a lower bound B of T~
+//      all keys: the n-th largest maximum of groups of six candidates is a lower bound B of T~
 //      (n distinct candidates reach it), and the candidates with K~ >= B - 2d hold the n
 //      largest K~, so T~ is the n-th largest among those few;
 //   3. exact keys (libm, as refresh_keep) for the candidates with K~ >= T~ - 2d only, and
