@@ -13,10 +13,22 @@
 #include "cpu/train_bitmap.hpp"
 #include "srns/samplers/uniform.hpp"
 #include "srns/synthetic.hpp"
+#include "srns_state_util.hpp"
 #include "train/srns_layout.hpp"
 
 namespace srns {
 namespace {
+
+Dataset generated(int32_t users, int32_t items, int64_t interactions, uint64_t seed) {
+  GenConfig g;
+  g.users = users;
+  g.items = items;
+  g.interactions = interactions;
+  g.seed = seed;
+  SplitOptions split;
+  split.seed = seed;
+  return generate_dataset(g, split);
+}
 
 struct Case {
   const char* name;
@@ -68,14 +80,7 @@ class SrnsStepCpu : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
   const Case& sc = GetParam();
-  GenConfig g;
-  g.users = 300;
-  g.items = 400;
-  g.interactions = 12000;
-  g.seed = 5;
-  SplitOptions split;
-  split.seed = 5;
-  const Dataset d = generate_dataset(g, split);
+  const Dataset d = generated(300, 400, 12000, 5);
   TrainConfig c;
   c.model.dim = sc.dim;
   c.srns.s1 = sc.s1;
@@ -87,17 +92,7 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
   c.seed = 17;
   TrainingSet set;
   set.data = &d;
-  if (sc.fn) {
-    std::mt19937 rng(4);
-    std::vector<Pair> pairs;
-    for (int32_t u = 0; u < d.n_users; u += 2) {
-      for (int k = 0, want = 1 + static_cast<int>(rng() % 5); k < want; ++k) {
-        const int32_t i = static_cast<int32_t>(rng() % d.n_items);
-        if (!d.train.contains(u, i)) pairs.push_back({u, i});
-      }
-    }
-    set.fn_sets = Csr::from_pairs(pairs, d.n_users);
-  }
+  if (sc.fn) set.fn_sets = testing::random_fn_sets(d);
   const SrnsLayout layout = plan_srns_layout(d, set, c, !sc.random_select);
   ASSERT_EQ(layout.half, sc.half && !sc.random_select);
 
@@ -107,21 +102,10 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
   SrnsView v = make_srns_view(d, set, c, layout);
   std::vector<int32_t> memory(static_cast<size_t>(d.n_users) * sc.s1);
   cpu::init_memory(v, memory.data(), 2);
-  std::mt19937 rng(99);
-  std::uniform_real_distribution<float> score(-2.0f, 2.0f);
-  std::vector<float> hist(layout.half ? 0 : layout.hist_elems());
-  std::vector<float> tracked(layout.half ? 0 : layout.tracked_elems());
-  std::vector<uint16_t> hist16(layout.half ? layout.hist_elems() : 0);
-  std::vector<uint16_t> tracked16(layout.half ? layout.tracked_elems() : 0);
-  for (float& h : hist) h = score(rng);
-  for (float& h : tracked) h = score(rng);
-  for (uint16_t& h : hist16) h = half_bits(score(rng));
-  for (uint16_t& h : tracked16) h = half_bits(score(rng));
+  const testing::RandomHistory history(layout);
   v.pool = pool.data();
-  v.hist = layout.half ? static_cast<const void*>(hist16.data()) : hist.data();
-  v.hist_tracked = layout.tracked_elems() == 0 ? nullptr
-                   : layout.half               ? static_cast<const void*>(tracked16.data())
-                                               : tracked.data();
+  v.hist = history.hist_data();
+  v.hist_tracked = history.tracked_data();
   const SrnsStepParams params{c.seed, sc.epoch, sc.epoch == 0 ? 0.0f : 2.5f, sc.refresh,
                               sc.random_select};
 
@@ -196,14 +180,7 @@ namespace srns {
 namespace {
 
 TEST(SamplePoolsCpu, EqualsPoolChunkDrawForDraw) {
-  GenConfig g;
-  g.users = 200;
-  g.items = 150;  // dense rows: many rejections
-  g.interactions = 5000;
-  g.seed = 8;
-  SplitOptions split;
-  split.seed = 8;
-  const Dataset d = generate_dataset(g, split);
+  const Dataset d = generated(200, 150, 5000, 8);  // dense rows: many rejections
   for (int32_t pool_size : {1, 16, 77, 300}) {
     std::vector<int32_t> got(static_cast<size_t>(d.n_users) * pool_size, -1);
     cpu::sample_pools(21, 4, d.n_users, d.n_items, pool_size, d.train.offsets.data(),
@@ -256,14 +233,7 @@ namespace srns {
 namespace {
 
 TEST(UniformSamplerCpu, EqualsUniformNegativeDrawForDraw) {
-  GenConfig g;
-  g.users = 200;
-  g.items = 150;  // dense rows: many rejections
-  g.interactions = 5000;
-  g.seed = 9;
-  SplitOptions split;
-  split.seed = 9;
-  const Dataset d = generate_dataset(g, split);
+  const Dataset d = generated(200, 150, 5000, 9);  // dense rows: many rejections
   TrainConfig c;
   c.sampler = "uniform";
   c.seed = 31;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <type_traits>
 
 #include "batch_groups.cuh"
 #include "init_memory.cuh"
@@ -481,34 +482,26 @@ void scores_case(Outputs* cpu, Outputs* gpu) {
 
     // The SRNS history's form: ring slot 1 of [U][I][W = 3] runs, float and binary16.
     constexpr int64_t kW = 3;
-    for (bool half : {false, true}) {
-      const int64_t n = static_cast<int64_t>(d.n_users) * d.n_items * kW;
-      const ScoreOut shape{nullptr, d.n_items * kW, kW, half};
-      const std::string name = std::string("score_matrix strided ") + (half ? "half" : "float");
-      if (half) {
-        std::vector<uint16_t> want(n, 0);
-        ScoreOut o = shape;
-        o.data = want.data() + 1;
-        cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
-        DeviceBuffer<uint16_t> got_d(n);
-        got_d.zero(nullptr);
-        o.data = got_d.data() + 1;
-        gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
-        cpu->exact(name + tag, want);
-        gpu->exact(name + tag, to_host(got_d));
-      } else {
-        std::vector<float> want(n, 0.0f);
-        ScoreOut o = shape;
-        o.data = want.data() + 1;
-        cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
-        DeviceBuffer<float> got_d(n);
-        got_d.zero(nullptr);
-        o.data = got_d.data() + 1;
-        gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
+    const int64_t n = static_cast<int64_t>(d.n_users) * d.n_items * kW;
+    auto strided = [&](auto zero, bool half, const std::string& name) {
+      using T = decltype(zero);
+      std::vector<T> want(n, zero);
+      ScoreOut o{want.data() + 1, d.n_items * kW, kW, half};
+      cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
+      DeviceBuffer<T> got_d(n);
+      got_d.zero(nullptr);
+      o.data = got_d.data() + 1;
+      gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
+      if constexpr (std::is_same_v<T, float>) {
         cpu->bits(name + tag, want);
         gpu->bits(name + tag, to_host(got_d));
+      } else {
+        cpu->exact(name + tag, want);
+        gpu->exact(name + tag, to_host(got_d));
       }
-    }
+    };
+    strided(0.0f, false, "score_matrix strided float");
+    strided(uint16_t{0}, true, "score_matrix strided half");
 
     const int32_t pool_size = 77;
     std::vector<int32_t> pool(static_cast<size_t>(d.n_users) * pool_size);

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <random>
 
+#include "../srns_state_util.hpp"
 #include "parity_fixture.cuh"
 #include "parity_harness.cuh"
 #include "srns_step.cuh"
@@ -163,17 +164,7 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   TrainingSet set;
   set.data = &d;
   set.truth = d.truth;
-  if (sc.fn) {
-    std::mt19937 rng(4);
-    std::vector<Pair> pairs;
-    for (int32_t u = 0; u < d.n_users; u += 2) {
-      for (int k = 0, want = 1 + static_cast<int>(rng() % 5); k < want; ++k) {
-        const int32_t i = static_cast<int32_t>(rng() % d.n_items);
-        if (!d.train.contains(u, i)) pairs.push_back({u, i});
-      }
-    }
-    set.fn_sets = Csr::from_pairs(pairs, d.n_users);
-  }
+  if (sc.fn) set.fn_sets = testing::random_fn_sets(d);
   const SrnsLayout layout = plan_srns_layout(d, set, c, true);
   ASSERT_EQ(layout.dense, sc.history == HistoryMode::kDense);
 
@@ -184,23 +175,12 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   SrnsView hv = make_srns_view(d, set, c, layout);
   std::vector<int32_t> memory(static_cast<size_t>(d.n_users) * sc.s1);
   cpu::init_memory(hv, memory.data(), 2);
-  std::mt19937 rng(99);
-  std::uniform_real_distribution<float> score(-2.0f, 2.0f);
-  // The history's values: float, or binary16 bits (srns.hpp); one pair of vectors is empty.
-  std::vector<float> hist(layout.half ? 0 : layout.hist_elems());
-  std::vector<float> tracked(layout.half ? 0 : layout.tracked_elems());
-  std::vector<uint16_t> hist16(layout.half ? layout.hist_elems() : 0);
-  std::vector<uint16_t> tracked16(layout.half ? layout.tracked_elems() : 0);
-  for (float& h : hist) h = score(rng);
-  for (float& h : tracked) h = score(rng);
-  for (uint16_t& h : hist16) h = half_bits(score(rng));
-  for (uint16_t& h : tracked16) h = half_bits(score(rng));
+  // The history's values: float, or binary16 bits (srns.hpp).
+  const testing::RandomHistory history(layout);
   const bool has_tracked = layout.tracked_elems() > 0;
   hv.pool = pool.data();
-  hv.hist = layout.half ? static_cast<const void*>(hist16.data()) : hist.data();
-  hv.hist_tracked = !has_tracked  ? nullptr
-                    : layout.half ? static_cast<const void*>(tracked16.data())
-                                  : tracked.data();
+  hv.hist = history.hist_data();
+  hv.hist_tracked = history.tracked_data();
   const SrnsStepParams params{c.seed, sc.epoch, sc.epoch == 0 ? 0.0f : 2.5f, sc.refresh,
                               sc.random_select};
 
@@ -218,18 +198,19 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   testing::DeviceModel dm(m);
   testing::DeviceCsrCopy train(d.train), truth(d.truth), fn(set.fn_sets);
   DeviceBuffer<int32_t> pool_d = to_device(pool);
-  DeviceBuffer<float> hist_d = to_device(hist), tracked_d = to_device(tracked);
-  DeviceBuffer<uint16_t> hist16_d = to_device(hist16), tracked16_d = to_device(tracked16);
+  DeviceBuffer<float> hist_d = to_device(history.hist), tracked_d = to_device(history.tracked);
+  DeviceBuffer<uint16_t> hist16_d = to_device(history.hist16);
+  DeviceBuffer<uint16_t> tracked16_d = to_device(history.tracked16);
   SrnsView dv = hv;
   dv.train_off = train.off.data();
   dv.train_cols = train.cols.data();
   dv.fn_off = sc.fn ? fn.off.data() : nullptr;
   dv.fn_cols = sc.fn ? fn.cols.data() : nullptr;
   dv.pool = pool_d.data();
-  dv.hist = layout.half ? static_cast<const void*>(hist16_d.data()) : hist_d.data();
-  dv.hist_tracked = !has_tracked  ? nullptr
-                    : layout.half ? static_cast<const void*>(tracked16_d.data())
-                                  : tracked_d.data();
+  dv.hist = testing::RandomHistory::pick(hist16_d.data(), hist_d.data(), layout.half);
+  dv.hist_tracked = !has_tracked ? nullptr
+                                 : testing::RandomHistory::pick(tracked16_d.data(),
+                                                                tracked_d.data(), layout.half);
   gpu::BatchGroupsBuffers groups_d(epoch.n(), c.batch_size);
   gpu::batch_groups(nullptr, epoch.user.data(), epoch.n(), c.batch_size, &groups_d);
   const int64_t stride = dm.view().grad_stride();
