@@ -80,6 +80,7 @@ struct RowGradients {
   std::vector<float> head_grad;               // H
   // row -> its position in user_rows / item_rows, or -1 (rows past the end: -1 too).
   std::vector<int32_t> user_slot, item_slot;
+  std::vector<float> zeros;  // F zeros: the start of a row's sum
 
   int32_t user_slot_of(int64_t row) const { return slot_of(user_slot, row); }
   int32_t item_slot_of(int64_t row) const { return slot_of(item_slot, row); }

@@ -18,38 +18,40 @@
 namespace srns::cpu {
 namespace {
 
-// The running sums of one table's rows.
+// The running sums of one table's rows. Branch-free: whether a row is new in the batch is
+// random, so a new row takes the next slot and starts from a row of zeros by selection.
 struct RowSums {
-  std::vector<int32_t>* slot_of;
-  std::vector<int32_t>* rows;
+  int32_t* slot_of;
+  int32_t* rows;  // room for every possible row
   float* sums;
+  const float* zeros;
   int32_t dim;
+  int32_t n_rows = 0;
 
   void add(int32_t row, const float* __restrict contribution) {
-    int32_t slot = (*slot_of)[row];
-    float* __restrict out;
-    if (slot < 0) {
-      slot = static_cast<int32_t>(rows->size());
-      (*slot_of)[row] = slot;
-      rows->push_back(row);
-      out = sums + static_cast<int64_t>(slot) * dim;
-      for (int32_t f = 0; f < dim; ++f) out[f] = 0.0f + contribution[f];
-    } else {
-      out = sums + static_cast<int64_t>(slot) * dim;
-      for (int32_t f = 0; f < dim; ++f) out[f] = out[f] + contribution[f];
-    }
+    const int32_t old = slot_of[row];
+    const bool is_new = old < 0;
+    const int32_t slot = is_new ? n_rows : old;
+    slot_of[row] = slot;
+    rows[n_rows] = row;
+    n_rows += is_new;
+    float* out = sums + static_cast<int64_t>(slot) * dim;  // base may be out itself
+    const float* base = is_new ? zeros : out;
+    for (int32_t f = 0; f < dim; ++f) out[f] = base[f] + contribution[f];
   }
 };
 
-// Clears the previous batch's rows from the map and sizes the map and the sums for `n_rows`
-// row ids and at most `max_touched` rows.
-void start_table(int32_t n_rows, int32_t max_touched, int32_t dim, std::vector<int32_t>* slot_of,
-                 std::vector<int32_t>* rows, std::vector<float>* sums) {
+// Clears the previous batch's rows from the map and sizes the map, the row list and the sums
+// for `n_ids` row ids and at most `max_touched` rows.
+RowSums start_table(int32_t n_ids, int32_t max_touched, int32_t dim, const float* zeros,
+                    std::vector<int32_t>* slot_of, std::vector<int32_t>* rows,
+                    std::vector<float>* sums) {
   for (int32_t r : *rows) (*slot_of)[r] = -1;
-  rows->clear();
-  if (static_cast<int32_t>(slot_of->size()) < n_rows) slot_of->resize(n_rows, -1);
+  if (static_cast<int32_t>(slot_of->size()) < n_ids) slot_of->resize(n_ids, -1);
+  rows->resize(max_touched + 1);
   const size_t need = static_cast<size_t>(max_touched) * dim;
   if (sums->size() < need) sums->resize(need);
+  return {slot_of->data(), rows->data(), sums->data(), zeros, dim};
 }
 
 }  // namespace
@@ -64,10 +66,11 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
     max_user = std::max(max_user, batch.user[k]);
     max_item = std::max({max_item, batch.item[k], negative[k]});
   }
-  start_table(max_user + 1, n, dim, &g->user_slot, &g->user_rows, &g->user_grad);
-  start_table(max_item + 1, 2 * n, dim, &g->item_slot, &g->item_rows, &g->item_grad);
-  RowSums users{&g->user_slot, &g->user_rows, g->user_grad.data(), dim};
-  RowSums items{&g->item_slot, &g->item_rows, g->item_grad.data(), dim};
+  if (static_cast<int32_t>(g->zeros.size()) < dim) g->zeros.assign(dim, 0.0f);
+  RowSums users = start_table(max_user + 1, n, dim, g->zeros.data(), &g->user_slot, &g->user_rows,
+                              &g->user_grad);
+  RowSums items = start_table(max_item + 1, 2 * n, dim, g->zeros.data(), &g->item_slot,
+                              &g->item_rows, &g->item_grad);
   const int32_t h = model.head_size;
   g->head_grad.assign(h, 0.0f);
   float* head = g->head_grad.data();
@@ -79,6 +82,8 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
     const float* gh = row + 3 * dim;
     for (int32_t f = 0; f < h; ++f) head[f] = head[f] + gh[f];
   }
+  g->user_rows.resize(users.n_rows);
+  g->item_rows.resize(items.n_rows);
 }
 
 }  // namespace srns::cpu
