@@ -1,7 +1,10 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -54,6 +57,21 @@ std::string samplers_help() {
   return s.str();
 }
 
+// Each sampler option's flag with the samplers that take it, in registry order (samplers may
+// share a flag, e.g. the GAN samplers' --gen-lr).
+std::vector<std::pair<std::string, std::vector<std::string>>> sampler_flags() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> flags;
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      auto at = std::find_if(flags.begin(), flags.end(),
+                             [&](const auto& f) { return f.first == o.flag; });
+      if (at == flags.end()) at = flags.insert(flags.end(), {o.flag, {}});
+      at->second.push_back(info.name);
+    }
+  }
+  return flags;
+}
+
 std::string default_run_dir(const std::string& sampler) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
@@ -84,16 +102,17 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   if (!find_sampler(c.sampler)) {
     throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
   }
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      if (!r.count(o.flag)) continue;
-      if (info.name != c.sampler) {
-        throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
-                         ", not of --sampler " + c.sampler);
-      }
-      c.sampler_options[o.flag] = r[o.flag].as<double>();
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    if (!r.count(flag)) continue;
+    if (std::find(samplers.begin(), samplers.end(), c.sampler) == samplers.end()) {
+      std::string names;
+      for (const std::string& name : samplers) names += (names.empty() ? "" : ", ") + name;
+      throw UsageError("--" + flag + " is an option of --sampler " + names + ", not of --sampler " +
+                       c.sampler);
     }
+    c.sampler_options[flag] = r[flag].as<double>();
   }
+  c.init = r["init"].as<std::string>();
   SrnsConfig& s = c.srns;
   s.s1 = r["s1"].as<int>();
   s.s2 = r["s2"].as<int>();
@@ -168,7 +187,11 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
       cxxopts::value<float>()->default_value("0.01"))(
-      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
+      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"))(
+      "init",
+      "Start from this model.bin (e.g. a Uniform-BPR pretrain) instead of a random model; it "
+      "must match the data, --model and --dim",
+      cxxopts::value<std::string>()->default_value(""));
   options.add_options("Optimiser")(
       "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
       cxxopts::value<std::string>()->default_value("adam"))(
@@ -236,13 +259,19 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
       "json", "Print summary.json to stdout at the end");
 
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      std::ostringstream def;
-      def << o.default_value;
-      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
-                                     cxxopts::value<double>()->default_value(def.str()));
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    const SamplerOption* o = nullptr;  // the first sampler's: its help and default
+    for (const SamplerOption& x : find_sampler(samplers[0])->options) {
+      if (x.flag == flag) o = &x;
     }
+    std::ostringstream head;
+    head << "[";
+    for (size_t k = 0; k < samplers.size(); ++k) head << (k ? ", " : "") << samplers[k];
+    head << "] ";
+    std::ostringstream def;
+    def << o->default_value;
+    options.add_options("Sampler")(flag, head.str() + o->help,
+                                   cxxopts::value<double>()->default_value(def.str()));
   }
 
   const cxxopts::ParseResult r = options.parse(argc, argv);
@@ -259,6 +288,12 @@ int cmd_train(int argc, char** argv) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
     out = default_run_dir(config.sampler);
+  }
+  if (find_sampler(config.sampler)->generator && config.init.empty()) {
+    std::cerr << "srns: note: --sampler " << config.sampler
+              << " starts its generator and recommender from the same random model; the paper "
+                 "starts both from a pretrained one (--init MODEL, e.g. the model.bin of a "
+                 "--sampler uniform run)\n";
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
   std::string note;
