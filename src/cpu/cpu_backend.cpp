@@ -2,7 +2,8 @@
 // interface, and its one batch loop. It knows nothing of which sampler or scorer it runs:
 //   per epoch: sampler.begin_epoch, the pairs in training order (epoch_order, epoch_pairs)
 //   per batch: sampler.select (negatives) -> pair_gradients (scorer) -> reduce_gradients
-//              (per-row sums in pair order) -> optimizer_step
+//              (per-row sums in pair order) -> optimizer_step; a sampler with its own pair loss
+//              (AdvIR) does the first two in its fused_step
 // Embeddings and optimiser moments are contiguous row-major tables; all per-batch buffers are
 // allocated once in setup() and reused, so the loop allocates nothing per sample.
 #include <omp.h>
@@ -103,9 +104,12 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
 void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   auto start = Clock::now();
   const ModelView model = cpu::view_of(model_);
-  sampler_->select(batch, model, negative_.data());
-  cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
-                      threads_);
+  if (!sampler_->fused_step(batch, model, config_.loss, config_.optim.reg, negative_.data(),
+                            &out_)) {
+    sampler_->select(batch, model, negative_.data());
+    cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
+                        threads_);
+  }
   double loss = 0.0;
   for (int32_t k = 0; k < batch.size; ++k) {
     loss += out_.loss[k];
