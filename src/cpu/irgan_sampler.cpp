@@ -148,16 +148,28 @@ void IrganSampler::step_generator(const Batch& batch) {
   grads_.item_grad.assign(static_cast<size_t>(n_items) * dim, 0.0f);
   heads_.assign(static_cast<size_t>(n_groups) * head, 0.0f);
   with_scorer(g, [&](const auto& gen) {
+    // Items in blocks, each block swept group by group: coef rows are read in order.
+    constexpr int32_t kItemBlock = 64;
+    const int32_t n_blocks = (n_items + kItemBlock - 1) / kItemBlock;
 #pragma omp parallel for num_threads(threads_) schedule(static)
-    for (int32_t i = 0; i < n_items; ++i) {
-      float* out = grads_.item_grad.data() + static_cast<int64_t>(i) * dim;
-      const float* q = g.item_row(i);
+    for (int32_t blk = 0; blk < n_blocks; ++blk) {
+      const int32_t i0 = blk * kItemBlock, i1 = std::min(n_items, i0 + kItemBlock);
       for (int32_t x = 0; x < n_groups; ++x) {
-        const float c = coef_[static_cast<int64_t>(x) * n_items + i];
-        if (c != 0.0f) gen.add_score_gradient(g.user_row(users_[x]), q, c, nullptr, out, nullptr);
+        const float* p = g.user_row(users_[x]);
+        const float* coef = coef_.data() + static_cast<int64_t>(x) * n_items;
+        for (int32_t i = i0; i < i1; ++i) {
+          if (coef[i] == 0.0f) continue;
+          gen.add_score_gradient(p, g.item_row(i), coef[i], nullptr,
+                                 grads_.item_grad.data() + static_cast<int64_t>(i) * dim, nullptr);
+        }
       }
-      const float l2 = reg * static_cast<float>(drawn_[i]);
-      for (int32_t f = 0; f < dim && drawn_[i] > 0; ++f) out[f] = out[f] + l2 * q[f];
+      for (int32_t i = i0; i < i1; ++i) {
+        if (drawn_[i] == 0) continue;
+        float* out = grads_.item_grad.data() + static_cast<int64_t>(i) * dim;
+        const float* q = g.item_row(i);
+        const float l2 = reg * static_cast<float>(drawn_[i]);
+        for (int32_t f = 0; f < dim; ++f) out[f] = out[f] + l2 * q[f];
+      }
     }
 #pragma omp parallel for num_threads(threads_) schedule(static)
     for (int32_t x = 0; x < n_groups; ++x) {

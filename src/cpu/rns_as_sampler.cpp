@@ -1,7 +1,6 @@
 // cpu::RnsAsSampler (rns_as_sampler.hpp).
 #include "cpu/rns_as_sampler.hpp"
 
-#include "cpu/reduce_rows.hpp"
 #include "srns/samplers/rns_as.hpp"
 
 namespace srns::cpu {
@@ -70,17 +69,18 @@ void RnsAsSampler::step_generator(const Batch& batch) {
                               row + static_cast<int64_t>(1 + n_cand) * dim);
     }
   });
-  const std::vector<int32_t> users(batch.user, batch.user + batch.size);
-  reduce_rows(
-      users, dim, [&](int32_t k) { return k * stride; }, rows_.data(), &grads_.user_rows,
-      &grads_.user_grad, threads_);
-  reduce_rows(
-      cand_, dim,
-      [&](int32_t x) { return (x / n_cand) * stride + static_cast<int64_t>(1 + x % n_cand) * dim; },
-      rows_.data(), &grads_.item_rows, &grads_.item_grad, threads_);
+  // The sums in pair order: users by pair, items by (pair, slot), the head by pair.
+  const int32_t n_users = set_->data->n_users, n_items = set_->data->n_items;
+  user_sums_.start(n_users, dim, &grads_.user_rows, &grads_.user_grad);
+  item_sums_.start(n_items, dim, &grads_.item_rows, &grads_.item_grad);
   grads_.head_grad.assign(g.head_size, 0.0f);
   for (int32_t k = 0; k < batch.size; ++k) {
-    const float* h = rows_.data() + k * stride + static_cast<int64_t>(1 + n_cand) * dim;
+    const float* row = rows_.data() + k * stride;
+    user_sums_.add(batch.user[k], row);
+    for (int c = 0; c < n_cand; ++c) {
+      item_sums_.add(cand_[static_cast<int64_t>(k) * n_cand + c], row + (1 + c) * dim);
+    }
+    const float* h = row + static_cast<int64_t>(1 + n_cand) * dim;
     for (int32_t f = 0; f < g.head_size; ++f) grads_.head_grad[f] = grads_.head_grad[f] + h[f];
   }
   generator_.step(grads_);

@@ -6,14 +6,15 @@
 //   per pair k (threads split the pairs): S1 candidates, G's scores of them, the softmax draw,
 //     D's reward of the drawn item                                  cand[B][S1], prob[B][S1]
 //   per pair k: G's gradient row [user F | S1 slots F | head H]     candidate_generator_row
-//   per-row sums (users by pair, items by (pair, slot), head by pair; reduce_rows), one Adam
-//   step of G (cpu::Generator)
+//   per-row sums in pair order (users by pair, items by (pair, slot), head by pair; RowSums),
+//   one Adam step of G (cpu::Generator)
 // so G moves after the batch's draws, from the rewards of D as it is at the batch's start.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "cpu/generator.hpp"
+#include "cpu/row_sums.hpp"
 #include "srns/samplers/gan.hpp"
 
 namespace srns::cpu {
@@ -38,6 +39,7 @@ class RnsAsSampler : public GanSampler {
   std::vector<int32_t> cand_, pick_;  // [B][S1], [B]
   std::vector<float> prob_, reward_;  // [B][S1], [B]
   std::vector<float> rows_;           // G's gradient rows [B][(1 + S1) F + H]
+  RowSums user_sums_, item_sums_;
   RowGradients grads_;
 };
 
