@@ -29,14 +29,20 @@ namespace srns {
 
 struct TrainConfig;
 
-// A numeric flag of one sampler (--flag VALUE), range-checked where it is parsed.
+// A flag of one sampler (--flag VALUE), range-checked where it is parsed: a number, or, when
+// `choices` is not empty, one of those words (held as its index: min 0, max choices - 1,
+// integer; default_value is the default word's index).
 struct SamplerOption {
   std::string flag;  // without the dashes, e.g. "popularity-exponent"
   double default_value;
   double min, max;  // accepted closed range
   bool integer;     // whole numbers only
   std::string help;
+  std::vector<std::string> choices = {};
 };
+
+// The text of an option's value: the word for a choice, else the number.
+std::string sampler_option_text(const SamplerOption& option, double value);
 
 struct SamplerInfo {
   std::string name;          // --sampler NAME

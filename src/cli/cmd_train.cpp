@@ -3,6 +3,7 @@
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -72,11 +73,40 @@ std::vector<std::pair<std::string, std::vector<std::string>>> sampler_flags() {
   return flags;
 }
 
+// Sampler `name`'s option `flag` (both exist).
+const SamplerOption& option_of(const std::string& name, const std::string& flag) {
+  const SamplerInfo* info = find_sampler(name);
+  for (const SamplerOption& o : info->options) {
+    if (o.flag == flag) return o;
+  }
+  throw std::logic_error("sampler " + name + " has no option --" + flag);
+}
+
 std::string default_run_dir(const std::string& sampler) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + std::string(stamp) + "-" + sampler;
+}
+
+// --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
+// run_srns.sh) for every flag the user did not give.
+void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
+  auto unless_given = [&](const char* flag, auto apply) {
+    if (!r.count(flag)) apply();
+  };
+  unless_given("sampler", [&] { c->sampler = "srns-syn"; });
+  unless_given("s1", [&] { c->srns.s1 = 20; });
+  unless_given("s2", [&] { c->srns.s2 = 20; });
+  unless_given("tau", [&] { c->srns.tau = 1.0f; });
+  unless_given("alpha", [&] { c->srns.alpha = 10.0f; });
+  unless_given("t0", [&] { c->srns.t0 = 50; });
+  unless_given("window", [&] { c->srns.window = 5; });
+  unless_given("reg", [&] { c->optim.reg = 0.0f; });
+  unless_given("ties", [&] { c->eval.ties = Ties::kOptimistic; });
+  unless_given("eval", [&] { c->eval.mode = EvalMode::kFull; });
+  unless_given("patience", [&] { c->eval.patience = 0; });
+  unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
 }
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
@@ -110,7 +140,19 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
       throw UsageError("--" + flag + " is an option of --sampler " + names + ", not of --sampler " +
                        c.sampler);
     }
-    c.sampler_options[flag] = r[flag].as<double>();
+    const SamplerOption& o = option_of(c.sampler, flag);
+    if (o.choices.empty()) {
+      c.sampler_options[flag] = r[flag].as<double>();
+    } else {
+      const std::string word = r[flag].as<std::string>();
+      const auto at = std::find(o.choices.begin(), o.choices.end(), word);
+      if (at == o.choices.end()) {
+        std::string list;
+        for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
+        throw UsageError("--" + flag + " must be one of " + list + " (got '" + word + "')");
+      }
+      c.sampler_options[flag] = static_cast<double>(at - o.choices.begin());
+    }
   }
   c.init = r["init"].as<std::string>();
   SrnsConfig& s = c.srns;
@@ -154,6 +196,9 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.gpu = r["gpu"].as<int>();
   c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
   c.phase_timing = r.count("phase-timing") > 0;
+  const std::string protocol =
+      choice("protocol", r["protocol"].as<std::string>(), {"default", "syn-official"});
+  if (protocol == "syn-official") apply_syn_official(r, &c);
   if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
     throw UsageError(
         "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
@@ -204,6 +249,11 @@ int cmd_train(int argc, char** argv) {
       "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
   options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
                                  cxxopts::value<std::string>()->default_value(d.sampler))(
+      "protocol",
+      "syn-official: the official synthetic-data code (Fig. 2, 3) for every flag not given: "
+      "--sampler srns-syn --s1 20 --s2 20 --tau 1 --alpha 10 --t0 50 --reg 0 --ties optimistic "
+      "--eval full --ks 1,3,5 --patience 0",
+      cxxopts::value<std::string>()->default_value("default"))(
       "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
       cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
@@ -260,18 +310,18 @@ int cmd_train(int argc, char** argv) {
       "json", "Print summary.json to stdout at the end");
 
   for (const auto& [flag, samplers] : sampler_flags()) {
-    const SamplerOption* o = nullptr;  // the first sampler's: its help and default
-    for (const SamplerOption& x : find_sampler(samplers[0])->options) {
-      if (x.flag == flag) o = &x;
+    const SamplerOption& o = option_of(samplers[0], flag);  // help and default: the first's
+    std::string head = "[";
+    for (size_t k = 0; k < samplers.size(); ++k) head += (k ? ", " : "") + samplers[k];
+    head += "] ";
+    const std::string def = sampler_option_text(o, o.default_value);
+    if (o.choices.empty()) {
+      options.add_options("Sampler")(flag, head + o.help,
+                                     cxxopts::value<double>()->default_value(def));
+    } else {
+      options.add_options("Sampler")(flag, head + o.help,
+                                     cxxopts::value<std::string>()->default_value(def));
     }
-    std::ostringstream head;
-    head << "[";
-    for (size_t k = 0; k < samplers.size(); ++k) head << (k ? ", " : "") << samplers[k];
-    head << "] ";
-    std::ostringstream def;
-    def << o->default_value;
-    options.add_options("Sampler")(flag, head.str() + o->help,
-                                   cxxopts::value<double>()->default_value(def.str()));
   }
 
   const cxxopts::ParseResult r = options.parse(argc, argv);

@@ -20,7 +20,14 @@ nlohmann::json to_json(const TrainConfig& c) {
   const SamplerInfo* info = find_sampler(c.sampler);
   if (info && !info->options.empty()) {
     nlohmann::json options;
-    for (const SamplerOption& o : info->options) options[o.flag] = sampler_option(c, o.flag);
+    for (const SamplerOption& o : info->options) {
+      const double value = sampler_option(c, o.flag);
+      if (o.choices.empty()) {
+        options[o.flag] = value;
+      } else {
+        options[o.flag] = sampler_option_text(o, value);
+      }
+    }
     j["sampler_options"] = options;
   }
   if (info && info->srns_memory) {
