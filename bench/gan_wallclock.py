@@ -8,9 +8,9 @@ Every step is a plain srns command whose output is kept under --work (finished s
 reused), so each figure traces back to its run directory:
   1. splits. ML-100K: srns split --input ml-100k/u.data --min-rating 4 (leave-one-out by time,
      100 sampled negatives per row). ML-1M in NCF's split: srns split --format ncf with NCF's
-     test rows and 99 negatives; the shared train file has no timestamps, so each user's
-     validation item is carved out of the user's training pairs at random (seeded), and is
-     ranked against the test row's negatives (the SRNS evaluator's convention).
+     test rows and 99 negatives, and --val-from-train: the shared train file has no
+     timestamps, so each user's validation item is one of the user's training pairs drawn at
+     random (seeded), with its own 99 sampled negatives.
   2. a Uniform-BPR pretrain per dataset: srns train --sampler uniform, validation NDCG@1 every
      epoch, early stop after --pretrain-patience epochs without a better one (the reference
      RNS-AS recipe stops after 10; on ML-100K's 942 validation users NDCG@1 is too noisy for
@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import subprocess
 import sys
 import time
@@ -78,34 +77,6 @@ def wait_quiet(limit, timeout):
         time.sleep(15)
 
 
-def carve_ncf_validation(data_root, work, seed):
-    """NCF ML-1M's training pairs less one validation item per user, taken at random from the
-    user's training pairs; returns the two files (train, val aligned with the test rows)."""
-    ncf = os.path.join(data_root, "ncf")
-    train = {}
-    with open(os.path.join(ncf, "ml-1m.train.pairs.tsv")) as f:
-        for line in f:
-            u, i = line.split()[:2]
-            train.setdefault(int(u), []).append(int(i))
-    test_users = []
-    with open(os.path.join(ncf, "ml-1m.test.rating")) as f:
-        for line in f:
-            test_users.append(int(line.split()[0]))
-    rng = random.Random(seed)
-    val = {u: rng.choice(train[u]) for u in sorted(train)}
-    os.makedirs(work, exist_ok=True)
-    train_path, val_path = os.path.join(work, "ml1m-train.tsv"), os.path.join(work, "ml1m-val.tsv")
-    with open(train_path, "w") as f:
-        for u in sorted(train):
-            for i in train[u]:
-                if i != val[u]:
-                    f.write(f"{u}\t{i}\n")
-    with open(val_path, "w") as f:
-        for u in test_users:
-            f.write(f"{u}\t{val[u]}\n")
-    return train_path, val_path
-
-
 def prepare_split(name, a):
     out = os.path.join(a.work, name)
     if os.path.exists(os.path.join(out, "meta.json")):
@@ -114,12 +85,12 @@ def prepare_split(name, a):
         cmd = [a.binary, "split", "--input", os.path.join(a.data_root, "ml-100k", "u.data"),
                "--min-rating", "4", "--seed", str(a.seed), "--out", out]
     else:
-        train_path, val_path = carve_ncf_validation(a.data_root, a.work, a.seed)
         ncf = os.path.join(a.data_root, "ncf")
-        cmd = [a.binary, "split", "--format", "ncf", "--train", train_path,
+        cmd = [a.binary, "split", "--format", "ncf",
+               "--train", os.path.join(ncf, "ml-1m.train.pairs.tsv"),
                "--test", os.path.join(ncf, "ml-1m.test.rating"),
                "--test-negatives", os.path.join(ncf, "ml-1m.test.negative"),
-               "--val", val_path, "--out", out]
+               "--val-from-train", "--eval-negatives", "99", "--seed", str(a.seed), "--out", out]
     run(cmd, out + ".log")
     return out
 
