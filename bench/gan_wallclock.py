@@ -23,7 +23,7 @@ work and validation), cumulated from the pretrained model at 0 s. The machine's 
 is read before and after every run and reported with the figures.
 
   "$(bench/python_env.sh)" bench/gan_wallclock.py --datasets ml100k,ml1m \\
-      --epochs ml100k=100,ml1m=20 --out bench/results/gan_wallclock
+      --epochs ml100k=100,ml1m=20,ml1m/irgan=5 --out bench/results/gan_wallclock
 """
 import argparse
 import json
@@ -184,14 +184,16 @@ def table(report):
                   f"load average (1 min) {d['load_min']:.1f} to {d['load_max']:.1f} over the runs"
                   + (f"; sampler flags: {flag_text}." if flag_text else "."),
                   "",
-                  "| sampler | s/epoch (train) | best epoch | s to best val N@1 | best val N@1 | "
-                  "test N@1 | test N@3 | test R@3 | paper N@1 / N@3 / R@3 |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| sampler | epochs | s/epoch (train) | best epoch | s to best val N@1 | "
+                  "best val N@1 | last val N@1 | test N@1 | test N@3 | test R@3 | "
+                  "paper N@1 / N@3 / R@3 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for sampler, r in d["samplers"].items():
             paper = PAPER_ML1M.get(sampler) if name == "ml1m" else None
             ref = " / ".join(f"{x:.4f}" for x in paper) if paper else "-"
-            lines.append(f"| {sampler} | {r['train_s_per_epoch']:.2f} | {r['best_epoch']} | "
-                         f"{r['s_to_best']:.1f} | {r['best_val_ndcg1']:.4f} | "
+            lines.append(f"| {sampler} | {r['epochs']} | {r['train_s_per_epoch']:.2f} | "
+                         f"{r['best_epoch']} | {r['s_to_best']:.1f} | {r['best_val_ndcg1']:.4f} | "
+                         f"{r['curve'][-1][2]:.4f} | "
                          f"{r['test']['ndcg@1']:.4f} | {r['test']['ndcg@3']:.4f} | "
                          f"{r['test']['recall@3']:.4f} | {ref} |")
         lines.append("")
@@ -207,7 +209,8 @@ def main():
                    help="writes OUT.json, OUT.md and OUT.png")
     p.add_argument("--datasets", default="ml100k,ml1m")
     p.add_argument("--samplers", default=",".join(SAMPLERS))
-    p.add_argument("--epochs", default="ml100k=100,ml1m=20", help="epochs per sampler run")
+    p.add_argument("--epochs", default="ml100k=100,ml1m=20,ml1m/irgan=5",
+                   help="epochs per sampler run: DATASET=N, or DATASET/SAMPLER=N for one sampler")
     p.add_argument("--pretrain-epochs", default="ml100k=300,ml1m=150")
     p.add_argument("--pretrain-patience", type=int, default=50,
                    help="epochs without a better val NDCG@1 before the pretrain stops")
@@ -241,7 +244,8 @@ def main():
         loads = []
         for sampler in a.samplers.split(","):
             out = os.path.join(a.work, f"{name}-{sampler}")
-            s = train(a, data, out, sampler, epochs[name], 0, ["--init", init] + flags.get(sampler, []))
+            n_epochs = epochs.get(f"{name}/{sampler}", epochs[name])
+            s = train(a, data, out, sampler, n_epochs, 0, ["--init", init] + flags.get(sampler, []))
             with open(os.path.join(out, "load.json")) as f:
                 load = json.load(f)
             loads += [load["before"][0], load["after"][0]]
@@ -251,6 +255,7 @@ def main():
                 "curve": points, "best_epoch": s["best_epoch"], "s_to_best": best[1],
                 "best_val_ndcg1": s["best_val"]["ndcg@1"], "test": s["test"],
                 "train_s_per_epoch": train_seconds_per_epoch(out), "device": s["device"],
+                "epochs": s["epochs_run"],
                 "load": load, "run": os.path.relpath(out, ROOT)}
             print(f"{name} {sampler}: best epoch {s['best_epoch']}, val N@1 "
                   f"{s['best_val']['ndcg@1']:.4f}, test N@1 {s['test']['ndcg@1']:.4f}", flush=True)
