@@ -27,6 +27,11 @@ struct Model {
 
 Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, uint64_t seed);
 
+// The model a run starts from: the model file config.init when set, else init_model. A file
+// that does not fit (another scorer, dim, user or item count) is refused with
+// std::invalid_argument naming every difference.
+Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items);
+
 // Binary file: magic "SRNSMDL1", int32 kind (0 GMF, 1 MF), n_users, n_items, dim, then P, Q and
 // the head as little-endian float32.
 void save_model(const Model& model, const std::string& path);
