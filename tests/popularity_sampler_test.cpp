@@ -7,10 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "cpu/sampler.hpp"
+#include "sampler_test_util.hpp"
 #include "srns/samplers/popularity.hpp"
-#include "srns/synthetic.hpp"
-#include "srns/trainer.hpp"
 
 namespace srns {
 namespace {
@@ -106,23 +104,8 @@ TEST(PopularityNegative, FallsBackForAUserWithTheMass) {
 }
 
 TEST(PopularitySampler, TrainsThroughTheRegistryWithItsExponent) {
-  GenConfig g;
-  g.users = 200;
-  g.items = 300;
-  g.interactions = 6000;
-  const Dataset data = generate_dataset(g, SplitOptions());
-  TrainConfig c;
-  c.sampler = "popularity";
-  c.sampler_options["popularity-exponent"] = 0.5;
-  c.model.dim = 16;
-  c.optim.lr = 0.01f;
-  c.epochs = 3;
-  c.eval.ks = {1, 10};
-  c.eval.metric = "ndcg@10";
-  std::unique_ptr<Backend> b = make_cpu_backend(2);
-  RunOptions run;
-  run.quiet = true;
-  const RunSummary s = train(data, c, *b, run);
+  TrainConfig c = testing::short_run_config("popularity", {{"popularity-exponent", 0.5}});
+  const RunSummary s = testing::train_quietly(testing::small_generated_data(), c);
   EXPECT_GT(s.best_val.at("ndcg@10"), 0.1);
   c.sampler_options["popularity-exponent"] = 9.0;  // outside [0, 4]
   EXPECT_THROW(validate(c), std::invalid_argument);

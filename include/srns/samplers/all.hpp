@@ -2,9 +2,12 @@
 // For a line X(foo) the registry expects srns::foo_info() (the header),
 // srns::cpu::make_foo_sampler() (src/cpu/foo_sampler.cpp) and, in CUDA builds,
 // srns::gpu::make_foo_sampler() (kernels/foo_sampler.cu).
+// Philox purposes claimed by the units (rng.hpp: kRngSamplerBase + n):
+//   +0 popularity   +1 dns
 #pragma once
+#include "srns/samplers/dns.hpp"
 #include "srns/samplers/popularity.hpp"
 #include "srns/samplers/srns.hpp"
 #include "srns/samplers/uniform.hpp"
 
-#define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(srns) X(memory_random)
+#define SRNS_SAMPLERS(X) X(uniform) X(popularity) X(dns) X(srns) X(memory_random)
