@@ -46,29 +46,13 @@ double dns_chi_square(int k) {
     for (int32_t o : non_positive) rank += m.item[o] > m.item[j];
     expect[j] = (std::pow(n - rank + 1, k) - std::pow(n - rank, k)) / std::pow(n, k);
   }
-  constexpr int kDraws = 200000;
-  std::vector<int64_t> count(kItems, 0);
-  for (int d = 0; d < kDraws; ++d) {
-    const int32_t j =
-        dns_negative(11, d / 1000, d % 7, d, positives.data(), 3, kItems, k, sc, ctx, v.item, 1);
-    EXPECT_TRUE(j >= 0 && j < kItems);
-    ++count[j];
-  }
-  double chi2 = 0;
-  for (int32_t j = 0; j < kItems; ++j) {
-    if (expect[j] == 0.0) {
-      EXPECT_EQ(count[j], 0) << "positive " << j << " drawn";
-      continue;
-    }
-    const double e = expect[j] * kDraws;
-    chi2 += (count[j] - e) * (count[j] - e) / e;
-  }
-  return chi2;
+  return testing::chi_square_of_draws(expect, 200000, [&](int d) {
+    return dns_negative(11, d / 1000, d % 7, d, positives.data(), 3, kItems, k, sc, ctx, v.item, 1);
+  });
 }
 
 TEST(DnsNegative, IsTheMaximumOfKUniformDraws) {
-  constexpr double kChi2Crit8Dof = 26.12;  // chi-square critical value, 8 dof, p = 0.001
-  for (int k : {1, 2, 3, 8}) EXPECT_LT(dns_chi_square(k), kChi2Crit8Dof) << "k = " << k;
+  for (int k : {1, 2, 3, 8}) EXPECT_LT(dns_chi_square(k), testing::kChi2Crit8Dof) << "k = " << k;
 }
 
 TEST(DnsSampler, PicksTheTopScoredOfThePairsCandidates) {
