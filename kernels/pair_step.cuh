@@ -13,10 +13,14 @@
 // int32_t k, int32_t u, int32_t i, int lane) const, uniform across the warp; sc and ctx are null
 // in the draw-only path (launch_pair_draw), for draws that read no scores. The select path of a
 // draw that reads scores (DNS) is the same kernel without the gradient (launch_pair_select).
+// A Draw may also have `void after_batch(int64_t b, int32_t size) const`: every thread of the
+// kernel calls it once after the batch's pairs (grid-stride work on the sampler's own state
+// that the batch's draws do not read, e.g. AOBPR's ordering refresh into its other buffer).
 #pragma once
 #include <cuda_runtime.h>
 
 #include <type_traits>
+#include <utility>
 
 #include "batch.cuh"
 #include "launch.cuh"
@@ -25,6 +29,13 @@
 namespace srns::gpu {
 
 constexpr int kPairStepWarps = 8;  // warps per block
+
+template <class Draw, class = void>
+struct HasAfterBatch : std::false_type {};
+template <class Draw>
+struct HasAfterBatch<
+    Draw, std::void_t<decltype(std::declval<const Draw&>().after_batch(int64_t{0}, int32_t{0}))>>
+    : std::true_type {};
 
 #if defined(__CUDACC__)
 // kGradients false: only negative[k] is written (the select path).
@@ -69,6 +80,7 @@ __global__ void __launch_bounds__(kPairStepWarps* kWarpSize)
     atomicAdd(a.batch_loss + b, loss_sum);
     atomicAdd(a.batch_fn + b, errors);
   }
+  if constexpr (HasAfterBatch<Draw>::value) draw.after_batch(b, size);
 }
 
 // negative[k] = draw(null, null, b, k, u, i, 0) for the current batch, one thread per pair: the

@@ -64,6 +64,9 @@ struct GmfScorer {
   }
   // r(u, i) = c_u · q_i.
   SRNS_HD float score(const float* ctx, const float* q) const { return dot_lanes(ctx, q, dim); }
+  // Weight of item factor f in u's scores, r(u, i) = sum_f w_f q_i[f] (AOBPR's factor choice):
+  // w_f = p_u[f] beta[f], the same float as c_u[f].
+  SRNS_HD float factor_weight(const float* p_u, int f) const { return p_u[f] * beta[f]; }
 
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment). With
   // w = d_pos q_i + d_neg q_j:  dL/dp_u = beta ⊙ w + reg p_u,  dL/dq_i = d_pos (p_u ⊙ beta) +

@@ -185,6 +185,16 @@ TEST(CudaBackendE2E, UniformLockstepModelsStayClose) {
   lockstep(e2e_config("uniform"), kUniformModelMaxAbs, 0.0);
 }
 
+// Samplers whose choice reads the model (DNS's argmax, AOBPR's orderings): the same draws and
+// scores on both backends, so only ulp drift of the gradients can flip a choice, as for SRNS.
+TEST(CudaBackendE2E, ScoreReadingSamplersLockstepModelsStayClose) {
+  SRNS_SKIP_WITHOUT_GPU();
+  for (const char* sampler : {"dns", "aobpr"}) {
+    SCOPED_TRACE(sampler);
+    lockstep(e2e_config(sampler), kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+  }
+}
+
 TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
   // Atomic (non-deterministic) gradient sums and each optimiser: the runs stay within a small
   // distance of the CPU's (atomics add ulp-level noise; the dynamics are the same).

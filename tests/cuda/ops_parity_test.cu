@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "batch_groups.cuh"
 #include "init_memory.cuh"
@@ -264,6 +265,54 @@ void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
       gpu->close("pair_gradients" + tag, to_host(generic.grad, size * stride), 0, 0);
     }
   }
+}
+
+// AOBPR batch after batch with the model moved before each batch: the refresh schedule and the
+// refreshed orderings (ranked by counting on the GPU, stably sorted on the CPU) give the same
+// negatives in every batch and the same saved state at the end.
+void aobpr_refresh_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  TrainConfig c;
+  c.sampler = "aobpr";
+  c.model.dim = 24;
+  c.batch_size = 300;
+  c.seed = 5;
+  const TrainingSet set = prepare_training_set(d, c);
+  Model m = testing::parity_model(d, c.model.dim, 7);
+  std::unique_ptr<cpu::Sampler> hs = cpu::make_sampler("aobpr");
+  hs->setup({&set, &c, 2}, cpu::view_of(m));
+  DeviceModel dm(m);
+  DeviceCsrCopy train(d.train);
+  std::unique_ptr<gpu::Sampler> gs = gpu::make_sampler("aobpr");
+  gpu::SamplerSetup ss;
+  ss.set = &set;
+  ss.config = &c;
+  ss.train = train.view();
+  gs->setup(ss, dm.view());
+  const int t = 2;
+  ParityEpoch epoch(d, c.seed, t, c.batch_size);
+  hs->begin_epoch(t, cpu::view_of(m));
+  gs->begin_epoch(t, epoch.refs(), nullptr);
+  DeviceBuffer<int32_t> negative(c.batch_size);
+  const int64_t batches = batches_per_epoch(epoch.n(), c.batch_size, false);
+  for (int64_t b = 0; b < batches; ++b) {
+    for (float& x : m.item) x = std::sin(3.0f * x + 0.5f * static_cast<float>(b));
+    dm.item.upload(m.item.data(), static_cast<int64_t>(m.item.size()), nullptr);
+    const cpu::Batch batch = epoch.host_batch(b);
+    std::vector<int32_t> want(batch.size);
+    hs->select(batch, cpu::view_of(m), want.data());
+    epoch.set_batch(b, 0);
+    gs->select(epoch.refs(), dm.view(), negative.data(), nullptr);
+    const std::string tag = "negatives of batch " + std::to_string(b);
+    cpu->exact(tag, want);
+    gpu->exact(tag, to_host(negative, batch.size));
+  }
+  std::stringstream host_state, device_state;
+  hs->save(host_state);
+  gs->save(device_state, nullptr);
+  const std::string hb = host_state.str(), db = device_state.str();
+  cpu->exact("saved state", std::vector<unsigned char>(hb.begin(), hb.end()));
+  gpu->exact("saved state", std::vector<unsigned char>(db.begin(), db.end()));
 }
 
 // A batch with repeated users and items and random gradient rows of both signs.
@@ -570,6 +619,7 @@ std::vector<OpCase> op_cases() {
                                {"init_memory", init_memory_case},
                                {"reduce_gradients", reduce_gradients_case},
                                {"optimizer_step", optimizer_step_case},
+                               {"aobpr_refresh", aobpr_refresh_case},
                                {"scores", scores_case},
                                {"rank", rank_case}};
   for (const SamplerInfo& info : sampler_registry()) {
