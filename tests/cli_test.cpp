@@ -64,6 +64,9 @@ TEST(Cli, UsageErrorsNameTheFlag) {
   EXPECT_TRUE(has(r.output, "--ks")) << r.output;
   r = run("train --epochs");
   EXPECT_EQ(r.status, 2);
+  r = run("split --format ncf --train a --test b --val c --val-from-train --out d");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "--val and --val-from-train")) << r.output;
   r = run("frobnicate");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "unknown command"));

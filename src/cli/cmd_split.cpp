@@ -29,6 +29,8 @@ Examples:
   srns split --input clicks.tsv --protocol ratio --ratio 8:1:1 --rating-col 0 --out clicks
   srns split --format ncf --train ml-1m.train.rating --test ml-1m.test.rating \
              --test-negatives ml-1m.test.negative --out ncf-ml1m
+  srns split --format ncf --train ml-1m.train.pairs.tsv --test ml-1m.test.rating \
+             --test-negatives ml-1m.test.negative --val-from-train --out ncf-ml1m-val
 )";
 
 }  // namespace
@@ -52,7 +54,10 @@ int cmd_split(int argc, char** argv) {
       "test-negatives", "ncf: test negatives file (none: full-ranking evaluation)",
       cxxopts::value<std::string>()->default_value(""))(
       "val", "ncf: optional validation file (SRNS real-data val.tsv)",
-      cxxopts::value<std::string>()->default_value(""));
+      cxxopts::value<std::string>()->default_value(""))(
+      "val-from-train",
+      "ncf: carve a validation set out of train: one random training item per user, with as "
+      "many negatives of its own as the test rows have (seeded by --seed)");
   options.add_options("Split")("protocol", "loo (leave-one-out by time) or ratio",
                                cxxopts::value<std::string>()->default_value("loo"))(
       "ratio", "ratio protocol weights, train:test or train:val:test",
@@ -77,9 +82,18 @@ int cmd_split(int argc, char** argv) {
           "--format ncf needs --train and --test (and --test-negatives for sampled "
           "evaluation)");
     }
+    if (r.count("val-from-train") && !r["val"].as<std::string>().empty()) {
+      throw UsageError("--val and --val-from-train both give a validation set; choose one");
+    }
     data = read_presplit(r["train"].as<std::string>(), r["test"].as<std::string>(),
                          r["test-negatives"].as<std::string>(), r["val"].as<std::string>());
     meta["source"] = r["train"].as<std::string>();
+    if (r.count("val-from-train")) {
+      const uint64_t seed = r["seed"].as<uint64_t>();
+      carve_validation(&data, seed);
+      meta["validation"] = "one random training item per user (--val-from-train)";
+      meta["seed"] = seed;
+    }
   } else {
     const std::string input = r["input"].as<std::string>();
     if (input.empty()) throw UsageError("--input LOG is required (or --format ncf)");
