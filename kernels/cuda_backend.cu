@@ -74,10 +74,24 @@ gpu::DeviceCsr csr_view(const DeviceBuffer<int64_t>& off, const DeviceBuffer<int
   return {off.data(), cols.data()};
 }
 
-// A validation or test set on the device, uploaded once.
+// FNV-1a over a set's rows and negatives: an EvalSet at a reused address with other contents
+// (the fresh negative draws of evaluate_over_draws) must not rank the old upload.
+uint64_t fingerprint(const EvalSet& set) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t bytes) {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    for (size_t b = 0; b < bytes; ++b) h = (h ^ p[b]) * 1099511628211ull;
+  };
+  mix(set.rows.data(), set.rows.size() * sizeof(Pair));
+  mix(set.negatives.data(), set.negatives.size() * sizeof(int32_t));
+  return h;
+}
+
+// A validation or test set on the device, uploaded once (again when its contents change).
 struct DeviceEvalSet {
   int64_t rows = 0;
   int32_t n_neg = 0;
+  uint64_t fingerprint = 0;
   DeviceBuffer<int32_t> user, item, negatives;
   DeviceBuffer<RankCount> ranks;
 };
@@ -422,7 +436,8 @@ std::vector<RankCount> CudaBackend::rank_sampled(const EvalSet& set) {
   if (rows == 0) return {};
   const cudaStream_t stream = this->stream();
   DeviceEvalSet& e = s.eval_sets[&set];
-  if (e.rows != rows || e.n_neg != set.n_neg) {  // first use of this set: upload it once
+  const uint64_t print = fingerprint(set);
+  if (e.rows != rows || e.n_neg != set.n_neg || e.fingerprint != print) {  // new contents
     std::vector<int32_t> users(rows), items(rows);
     for (int64_t r = 0; r < rows; ++r) {
       users[r] = set.rows[r].user;
@@ -434,6 +449,7 @@ std::vector<RankCount> CudaBackend::rank_sampled(const EvalSet& set) {
     e.ranks.resize(rows);
     e.rows = rows;
     e.n_neg = set.n_neg;
+    e.fingerprint = print;
   }
   gpu::rank_sampled(stream, model_view(), rows, e.user.data(), e.item.data(), set.n_neg,
                     e.negatives.empty() ? nullptr : e.negatives.data(), e.ranks.data());

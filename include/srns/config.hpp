@@ -59,6 +59,10 @@ struct EvalConfig {
   int every = 1;                    // validate every n epochs
   std::string metric = "recall@1";  // early-stopping metric
   int patience = 100;               // epochs without improvement before stopping (0: never)
+  // Test of the best model over K negative draws (trainer.hpp: evaluate_over_draws): the
+  // split's own and K - 1 fresh ones from seed neg_seed. 1: the split's own only.
+  int neg_draws = 1;
+  uint64_t neg_seed = 1;
 };
 
 struct TrainConfig {

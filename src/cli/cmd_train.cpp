@@ -128,6 +128,8 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.eval.every = r["eval-every"].as<int>();
   c.eval.metric = r["metric"].as<std::string>();
   c.eval.patience = r["patience"].as<int>();
+  c.eval.neg_draws = r["neg-draws"].as<int>();
+  c.eval.neg_seed = r["neg-seed"].as<uint64_t>();
   c.seed = r["seed"].as<uint64_t>();
   c.threads = r["threads"].as<int>();
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
@@ -218,7 +220,13 @@ int cmd_train(int argc, char** argv) {
       "patience", "Stop after this many epochs without improvement (0: never)",
       cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))(
       "ties", "pessimistic (target below tied items) or optimistic (the official code)",
-      cxxopts::value<std::string>()->default_value("pessimistic"));
+      cxxopts::value<std::string>()->default_value("pessimistic"))(
+      "neg-draws",
+      "Test the best model against K draws of sampled negatives: the split's own and K-1 fresh "
+      "ones (mean and sd in the summary; sampled metrics move with the draw)",
+      cxxopts::value<int>()->default_value("1"))(
+      "neg-seed", "Seed of the fresh negative draws (the same for every model of a split)",
+      cxxopts::value<uint64_t>()->default_value("1"));
   options.add_options("Runtime")("device", "auto, cpu or cuda",
                                  cxxopts::value<std::string>()->default_value("auto"))(
       "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(

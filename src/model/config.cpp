@@ -39,6 +39,7 @@ void validate(const TrainConfig& c) {
   require(c.loss == kLossBpr || c.loss == kLossHinge || c.loss == kLossBce, "unknown --loss");
   require(c.eval.every > 0, "--eval-every must be positive");
   require(c.eval.patience >= 0, "--patience must be >= 0");
+  require(c.eval.neg_draws >= 1 && c.eval.neg_draws <= 1000, "--neg-draws must be in [1, 1000]");
   require(!c.eval.ks.empty(), "--ks needs at least one cut-off");
   for (int k : c.eval.ks) require(k > 0, "--ks cut-offs must be positive");
   std::string kind;
