@@ -39,6 +39,7 @@
 #include "rank.cuh"
 #include "reduce_gradients.cuh"
 #include "sampler.cuh"
+#include "scorer_warp.cuh"
 #include "srns/backend.hpp"
 
 namespace srns {
@@ -172,7 +173,8 @@ class CudaBackend final : public Backend {
   ModelView model_view() const {
     DeviceState& s = st();
     return {kind_,         dim_,          s.user.data(),
-            s.item.data(), s.head.data(), static_cast<int32_t>(s.head.size())};
+            s.item.data(), s.head.data(), static_cast<int32_t>(s.head.size()),
+            mlp_};
   }
   gpu::DeviceParams device_params() const {
     DeviceState& s = st();
@@ -207,6 +209,7 @@ class CudaBackend final : public Backend {
   TrainConfig config_;
   TrainingSet set_;
   ModelKind kind_ = ModelKind::kGmf;
+  MlpShape mlp_;
   int32_t n_users_ = 0, n_items_ = 0, dim_ = 0;
   bool graph_mode_ = true;
   int64_t kernels_per_batch_ = 0;
@@ -222,7 +225,10 @@ void CudaBackend::check_footprint(const TrainingSet& set, const TrainConfig& con
   const int64_t reduce_temp =
       config.deterministic ? gpu::ReduceScratch::bytes_for(d.n_users, d.n_items, config.batch_size)
                            : 0;
-  const int64_t local = sampler_->local_bytes_per_thread() * resident_threads_;
+  int64_t local = sampler_->local_bytes_per_thread(config) * resident_threads_;
+  if (config.model.kind == ModelKind::kMlp) {  // ranking and history score with thread forms
+    local = std::max(local, gpu::kMlpThreadFormBytes * resident_threads_);
+  }
   const gpu::DeviceFootprint f = gpu::estimate_device_footprint(
       set, config, order_temp, reduce_temp, sampler_->estimate_bytes(set, config), local);
   size_t free_b = 0, total_b = 0;
@@ -240,6 +246,7 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   set_ = set;
   const Dataset& d = *set.data;
   kind_ = init.kind;
+  mlp_ = init.mlp;
   n_users_ = d.n_users;
   n_items_ = d.n_items;
   dim_ = init.dim;
@@ -484,6 +491,7 @@ Model CudaBackend::get_model() const {
   DeviceState& s = st();
   Model m;
   m.kind = kind_;
+  m.mlp = mlp_;
   m.n_users = n_users_;
   m.n_items = n_items_;
   m.dim = dim_;

@@ -36,7 +36,7 @@ class Sampler {
   virtual int64_t estimate_bytes(const TrainingSet& set, const TrainConfig& config) const = 0;
   // Local memory per thread of its kernels (cudaFuncGetAttributes); CUDA reserves it for every
   // thread the GPU can hold, so the footprint counts it.
-  virtual int64_t local_bytes_per_thread() const { return 0; }
+  virtual int64_t local_bytes_per_thread(const TrainConfig& /*config*/) const { return 0; }
   virtual void setup(const SamplerSetup& setup, const ModelView& model) = 0;
   // Start of epoch t, after the epoch's pairs are in place (batch.counters->batch is 0).
   virtual void begin_epoch(int /*t*/, const BatchRefs& /*batch*/, cudaStream_t /*stream*/) {}

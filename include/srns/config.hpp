@@ -21,6 +21,9 @@ struct ModelConfig {
   ModelKind kind = ModelKind::kGmf;
   int dim = 32;            // F
   float init_std = 0.01f;  // N(0, init_std) truncated at 2 sd
+  // --model mlp: hidden widths and activation; the default is NCF's tower at F = 32
+  // (2F = 64 -> 32 -> 16 -> 8) with the SRNS paper's sigmoid.
+  MlpShape mlp = {3, {32, 16, 8, 0}, kMlpSigmoid};
 };
 
 struct OptimConfig {
@@ -93,6 +96,9 @@ struct TrainConfig {
 void validate(const TrainConfig& config);
 
 std::string to_string(ModelKind k);
+std::string mlp_activation_name(int activation);
+// "32,16,8"
+std::string mlp_layers_text(const MlpShape& mlp);
 std::string to_string(OptimizerKind k);
 std::string to_string(HistoryMode k);
 std::string to_string(EvalMode k);

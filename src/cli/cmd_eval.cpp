@@ -56,6 +56,7 @@ int cmd_eval(int argc, char** argv) {
   TrainConfig config;
   config.model.kind = model.kind;
   config.model.dim = model.dim;
+  config.model.mlp = model.mlp;
   config.sampler = "uniform";  // no sampler state is needed to rank
   config.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   config.threads = r["threads"].as<int>();

@@ -63,9 +63,24 @@ std::string default_run_dir(const std::string& sampler) {
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
   TrainConfig c;
-  c.model.kind = choice("model", r["model"].as<std::string>(), {"gmf", "mf"}) == "mf"
-                     ? ModelKind::kMf
-                     : ModelKind::kGmf;
+  const std::string model = choice("model", r["model"].as<std::string>(), {"gmf", "mf", "mlp"});
+  c.model.kind = model == "mlp"  ? ModelKind::kMlp
+                 : model == "mf" ? ModelKind::kMf
+                                 : ModelKind::kGmf;
+  const std::vector<int> widths = parse_int_list("mlp-layers", r["mlp-layers"].as<std::string>());
+  if (widths.empty() || widths.size() > static_cast<size_t>(kMaxMlpDepth)) {
+    throw UsageError("--mlp-layers takes 1 to " + std::to_string(kMaxMlpDepth) +
+                     " hidden widths, e.g. 32,16,8");
+  }
+  c.model.mlp.depth = static_cast<int32_t>(widths.size());
+  for (size_t k = 0; k < widths.size(); ++k) c.model.mlp.width[k] = widths[k];
+  const std::string act =
+      choice("mlp-activation", r["mlp-activation"].as<std::string>(), {"sigmoid", "relu", "tanh"});
+  c.model.mlp.activation = act == "relu" ? kMlpRelu : act == "tanh" ? kMlpTanh : kMlpSigmoid;
+  if (model != "mlp" && (r.count("mlp-layers") || r.count("mlp-activation"))) {
+    throw UsageError("--mlp-layers and --mlp-activation shape --model mlp (got --model " + model +
+                     ")");
+  }
   c.model.dim = r["dim"].as<int>();
   c.model.init_std = r["init-std"].as<float>();
   const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
@@ -163,9 +178,17 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value(""))("no-out", "Write no run directory")(
       "seed", "Seed of every random draw (same seed and data: same numbers)",
       cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
-  options.add_options("Model")("model",
-                               "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
-                               cxxopts::value<std::string>()->default_value("gmf"))(
+  options.add_options("Model")(
+      "model",
+      "Scoring function: gmf (beta^T (p_u*q_i)), mf (beta fixed to 1), or mlp (NCF's MLP tower "
+      "over [p_u; q_i]; SRNS paper Sec. 4.3.3)",
+      cxxopts::value<std::string>()->default_value("gmf"))(
+      "mlp-layers",
+      "MLP hidden widths, input 2F (NCF's tower at F = 32: 32,16,8, halving); Glorot-uniform "
+      "weights",
+      cxxopts::value<std::string>()->default_value(mlp_layers_text(d.model.mlp)))(
+      "mlp-activation", "MLP activation: sigmoid (the SRNS paper's), relu (NCF's) or tanh",
+      cxxopts::value<std::string>()->default_value("sigmoid"))(
       "dim", "Embedding dimension F",
       cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",

@@ -29,6 +29,16 @@ void validate(const TrainConfig& c) {
   require(c.model.dim > 0 && c.model.dim <= kMaxDim,
           "--dim must be in [1, " + std::to_string(kMaxDim) + "]");
   require(c.model.init_std > 0, "--init-std must be positive");
+  if (c.model.kind == ModelKind::kMlp) {
+    const MlpShape& m = c.model.mlp;
+    require(m.depth >= 1 && m.depth <= kMaxMlpDepth,
+            "--mlp-layers needs 1 to " + std::to_string(kMaxMlpDepth) + " hidden layers");
+    for (int k = 0; k < m.depth; ++k) {
+      require(m.width[k] >= 1 && m.width[k] <= kMaxMlpWidth,
+              "--mlp-layers widths must be in [1, " + std::to_string(kMaxMlpWidth) + "]");
+    }
+    require(m.activation >= kMlpSigmoid && m.activation <= kMlpTanh, "unknown --mlp-activation");
+  }
   require(c.optim.lr > 0, "--lr must be positive");
   require(c.optim.reg >= 0, "--reg must be >= 0");
   require(c.optim.beta1 >= 0 && c.optim.beta1 < 1, "Adam beta1 must be in [0, 1)");
@@ -91,7 +101,19 @@ void validate(const TrainConfig& c) {
   }
 }
 
-std::string to_string(ModelKind k) { return k == ModelKind::kMf ? "mf" : "gmf"; }
+std::string to_string(ModelKind k) {
+  return k == ModelKind::kMlp ? "mlp" : k == ModelKind::kMf ? "mf" : "gmf";
+}
+
+std::string mlp_activation_name(int activation) {
+  return activation == kMlpRelu ? "relu" : activation == kMlpTanh ? "tanh" : "sigmoid";
+}
+
+std::string mlp_layers_text(const MlpShape& mlp) {
+  std::string s;
+  for (int k = 0; k < mlp.depth; ++k) s += (k ? "," : "") + std::to_string(mlp.width[k]);
+  return s;
+}
 
 std::string to_string(OptimizerKind k) {
   switch (k) {

@@ -12,6 +12,10 @@ nlohmann::json to_json(const TrainConfig& c) {
   nlohmann::json j;
   j["model"] = {
       {"kind", to_string(c.model.kind)}, {"dim", c.model.dim}, {"init_std", c.model.init_std}};
+  if (c.model.kind == ModelKind::kMlp) {
+    j["model"]["mlp_layers"] = mlp_layers_text(c.model.mlp);
+    j["model"]["mlp_activation"] = mlp_activation_name(c.model.mlp.activation);
+  }
   j["optimizer"] = {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
       {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};

@@ -195,6 +195,19 @@ TEST(CudaBackendE2E, ScoreReadingSamplersLockstepModelsStayClose) {
   }
 }
 
+// The MLP scorer through both batch loops: its warp forms run the towers; expf / tanhf ulps
+// between libm and CUDA drift the gradients as for SRNS's choices.
+TEST(CudaBackendE2E, MlpLockstepModelsStayClose) {
+  SRNS_SKIP_WITHOUT_GPU();
+  for (const char* sampler : {"uniform", "srns", "dns"}) {
+    SCOPED_TRACE(sampler);
+    TrainConfig c = e2e_config(sampler);
+    c.model.kind = ModelKind::kMlp;
+    c.model.init_std = 0.1f;
+    lockstep(c, kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+  }
+}
+
 TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
   // Atomic (non-deterministic) gradient sums and each optimiser: the runs stay within a small
   // distance of the CPU's (atomics add ulp-level noise; the dynamics are the same).

@@ -513,6 +513,23 @@ void optimizer_step_case(Outputs* cpu, Outputs* gpu) {
 
 // ---- scoring and ranking ----------------------------------------------------------------------
 
+// score_pairs of every training pair on both backends.
+struct PairScores {
+  std::vector<float> cpu, gpu;
+};
+PairScores score_every_training_pair(const Dataset& d, const ModelView& hv, const DeviceModel& dm) {
+  const std::vector<int32_t> users = testing::pair_users(d.train);
+  const int64_t n = static_cast<int64_t>(users.size());
+  PairScores out;
+  out.cpu.resize(n);
+  cpu::score_pairs(hv, n, users.data(), d.train.cols.data(), out.cpu.data(), 2);
+  DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
+  DeviceBuffer<float> scores(n);
+  gpu::score_pairs(nullptr, dm.view(), n, users_d.data(), items_d.data(), scores.data());
+  out.gpu = to_host(scores);
+  return out;
+}
+
 void scores_case(Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data(150, 333, 5000);
   for (int dim : {7, 32, 40, 64, 100}) {
@@ -539,16 +556,87 @@ void scores_case(Outputs* cpu, Outputs* gpu) {
     cpu->bits("score_pool" + tag, want_pool);
     gpu->bits("score_pool" + tag, to_host(pool_scores));
 
-    const std::vector<int32_t> users = testing::pair_users(d.train);
-    std::vector<float> want_pairs(users.size());
-    cpu::score_pairs(hv, static_cast<int64_t>(users.size()), users.data(), d.train.cols.data(),
-                     want_pairs.data(), 2);
-    DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
-    DeviceBuffer<float> pair_scores(static_cast<int64_t>(users.size()));
-    gpu::score_pairs(nullptr, dm.view(), static_cast<int64_t>(users.size()), users_d.data(),
-                     items_d.data(), pair_scores.data());
-    cpu->bits("score_pairs" + tag, want_pairs);
-    gpu->bits("score_pairs" + tag, to_host(pair_scores));
+    const PairScores ps = score_every_training_pair(d, hv, dm);
+    cpu->bits("score_pairs" + tag, ps.cpu);
+    gpu->bits("score_pairs" + tag, ps.gpu);
+  }
+}
+
+// The MLP scorer's warp forms (mlp_warp.cuh) against its thread form: score matrices, pool and
+// pair scores, sampled ranks, and the fused pair step (uniform negatives, so the negatives are
+// the same by construction) for each activation. Sums are the same term for term; only CUDA's
+// expf / tanhf may differ from libm's by an ulp or two, so scores and gradients are compared
+// within kGradRelTol and ranks may differ where two scores tie within that.
+constexpr double kMlpRankShare = 0.999;
+
+void mlp_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  for (int act : {kMlpSigmoid, kMlpRelu, kMlpTanh}) {
+    for (int dim : {7, 32}) {
+      ModelConfig mc;
+      mc.kind = ModelKind::kMlp;
+      mc.dim = dim;
+      mc.init_std = 0.3f;
+      mc.mlp.activation = act;
+      if (dim == 7) mc.mlp = {2, {40, 9, 0, 0}, act};
+      const Model m = init_model(mc, d.n_users, d.n_items, 5);
+      const ModelView hv = cpu::view_of(m);
+      DeviceModel dm(m);
+      const std::string tag = " " + mlp_activation_name(act) + " dim " + std::to_string(dim);
+      std::vector<float> want_all(static_cast<size_t>(d.n_users) * d.n_items);
+      cpu::score_matrix(hv, 0, d.n_users, d.n_items, want_all.data(), d.n_items, 2);
+      DeviceBuffer<float> all_d(static_cast<int64_t>(want_all.size()));
+      gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, all_d.data(), d.n_items);
+      cpu->close("score_matrix" + tag, want_all, kGradRelTol, kGradAbsTol);
+      gpu->close("score_matrix" + tag, to_host(all_d), 0, 0);
+
+      const PairScores ps = score_every_training_pair(d, hv, dm);
+      cpu->close("score_pairs" + tag, ps.cpu, kGradRelTol, kGradAbsTol);
+      gpu->close("score_pairs" + tag, ps.gpu, 0, 0);
+
+      const EvalSet& set = d.test;
+      const int64_t rows = static_cast<int64_t>(set.rows.size());
+      std::vector<int32_t> ru(rows), ri(rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        ru[r] = set.rows[r].user;
+        ri[r] = set.rows[r].item;
+      }
+      DeviceBuffer<int32_t> ru_d = to_device(ru), ri_d = to_device(ri),
+                            negs_d = to_device(set.negatives);
+      DeviceBuffer<RankCount> ranks_d(rows);
+      gpu::rank_sampled(nullptr, dm.view(), rows, ru_d.data(), ri_d.data(), set.n_neg,
+                        negs_d.data(), ranks_d.data());
+      cpu->share("sampled ranks" + tag, flat(cpu::rank_sampled(hv, set, 2)), kMlpRankShare);
+      gpu->share("sampled ranks" + tag, flat(to_host(ranks_d)), kMlpRankShare);
+
+      TrainConfig c;
+      c.sampler = "uniform";
+      c.model = mc;
+      c.seed = 17;
+      const TrainingSet tset = prepare_training_set(d, c);
+      ParityEpoch epoch(d, c.seed, 1, c.batch_size);
+      const HostStep want = host_step("uniform", d, tset, c, m, epoch, 1, 2);
+      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler("uniform");
+      DeviceCsrCopy train(d.train), truth(d.truth);
+      gpu::SamplerSetup ss;
+      ss.set = &tset;
+      ss.config = &c;
+      ss.train = train.view();
+      s->setup(ss, dm.view());
+      s->begin_epoch(1, epoch.refs(), nullptr);
+      epoch.set_batch(2, 0);
+      const int64_t stride = dm.view().grad_stride();
+      testing::DevicePairOutputs out(c.batch_size, stride, epoch.batches());
+      ASSERT_TRUE(s->fused_step(epoch.refs(), dm.view(),
+                                out.args(kLossBpr, c.optim.reg, truth.view()), nullptr));
+      const int32_t size = epoch.host_batch(2).size;
+      cpu->exact("negatives" + tag, want.negative)
+          .close("gradients" + tag, want.out.grad, kGradRelTol, kGradAbsTol)
+          .close("losses" + tag, want.out.loss, kGradRelTol, kGradAbsTol);
+      gpu->exact("negatives" + tag, to_host(out.negative, size))
+          .close("gradients" + tag, to_host(out.grad, size * stride), 0, 0)
+          .close("losses" + tag, to_host(out.loss, size), 0, 0);
+    }
   }
 }
 
@@ -621,6 +709,7 @@ std::vector<OpCase> op_cases() {
                                {"optimizer_step", optimizer_step_case},
                                {"aobpr_refresh", aobpr_refresh_case},
                                {"scores", scores_case},
+                               {"mlp", mlp_case},
                                {"rank", rank_case}};
   for (const SamplerInfo& info : sampler_registry()) {
     if (info.srns_memory) continue;
