@@ -214,6 +214,7 @@ class CudaBackend final : public Backend {
   bool graph_mode_ = true;
   int64_t kernels_per_batch_ = 0;
   std::unique_ptr<gpu::Sampler> sampler_;
+  bool rows_written_ = false;  // the batch's row sums came from the unit (no reduction)
   std::unique_ptr<DeviceState> state_;
   gpu::PhaseTimer timer_;
 };
@@ -288,8 +289,14 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
     for (auto* b : {&s.user_m, &s.user_v, &s.item_m, &s.item_v, &s.head_m, &s.head_v}) {
       b->zero(stream);
     }
+    if (config.optim.kind == OptimizerKind::kAdagrad) {  // m holds Adagrad's accumulators
+      for (auto* b : {&s.user_m, &s.item_m, &s.head_m}) {
+        b->assign(std::vector<float>(b->size(), config.optim.adagrad_init), stream);
+      }
+    }
   }
-  const bool flag_rows = config.optim.kind != OptimizerKind::kAdam;
+  const bool flag_rows =
+      config.optim.kind == OptimizerKind::kLazyAdam || config.optim.kind == OptimizerKind::kSgd;
   s.grads = gpu::RowGradientBuffers(d.n_users, d.n_items, dim_,
                                     static_cast<int32_t>(init.head.size()), flag_rows, stream);
   if (config.deterministic) s.reduce = gpu::ReduceScratch(d.n_users, d.n_items, batch, stream);
@@ -301,9 +308,6 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   s.loss.resize(batch);
   s.grad.resize(static_cast<int64_t>(batch) *
                 (3 * static_cast<int64_t>(dim_) + static_cast<int64_t>(init.head.size())));
-  const int64_t n_batches = batches_per_epoch(n, batch, config.keep_last_batch);
-  s.batch_loss.resize(std::max<int64_t>(1, n_batches));
-  s.batch_fn.resize(std::max<int64_t>(1, n_batches));
   s.counters.resize(1);
   s.counters.zero(stream);
   state_ = std::move(state);
@@ -316,6 +320,9 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   ss.pair_user = s.pair_user.data();
   ss.stream = stream;
   sampler_->setup(ss, model_view());
+  const int64_t n_batches = sampler_->batches(batches_per_epoch(n, batch, config.keep_last_batch));
+  s.batch_loss.resize(std::max<int64_t>(1, n_batches));
+  s.batch_fn.resize(std::max<int64_t>(1, n_batches));
   stream_->synchronize();
 }
 
@@ -338,6 +345,9 @@ void CudaBackend::enqueue_step(const gpu::BatchRefs& refs) {
   args.batch_loss = s.batch_loss.data();
   args.batch_fn = s.batch_fn.data();
   const ModelView model = model_view();
+  rows_written_ =
+      sampler_->row_gradients(refs, model, s.grads.view(), args, s.counters.data(), stream());
+  if (rows_written_) return;
   if (!sampler_->fused_step(refs, model, args, stream())) {
     sampler_->select(refs, model, args.negative, stream());
     gpu::pair_gradients(stream(), refs, model, args);
@@ -347,7 +357,9 @@ void CudaBackend::enqueue_step(const gpu::BatchRefs& refs) {
 void CudaBackend::enqueue_update(const gpu::BatchRefs& refs, int64_t b) {
   DeviceState& s = st();
   gpu::BatchCounters* counters = s.counters.data();
-  if (config_.deterministic) {
+  if (rows_written_) {
+    // the unit summed the rows and advanced the counters
+  } else if (config_.deterministic) {
     gpu::reduce_gradients_ordered(stream(), refs, b, s.negative.data(), s.grad.data(),
                                   s.grads.view(), counters, &s.reduce);
   } else {
@@ -363,7 +375,8 @@ EpochStats CudaBackend::train_epoch(int epoch, const ProgressFn& progress) {
   const cudaStream_t stream = this->stream();
   EpochStats stats;
   const int64_t n = set_.data->train.nnz();
-  const int64_t n_batches = batches_per_epoch(n, config_.batch_size, config_.keep_last_batch);
+  const int64_t n_batches =
+      sampler_->batches(batches_per_epoch(n, config_.batch_size, config_.keep_last_batch));
   if (n_batches == 0) return stats;
   const int64_t n_used = std::min<int64_t>(n, n_batches * config_.batch_size);
 
@@ -426,7 +439,8 @@ EpochStats CudaBackend::train_epoch(int epoch, const ProgressFn& progress) {
   const bool know_truth = !s.truth_off.empty();
   for (int64_t b = 0; b < n_batches; ++b) {
     stats.loss += batch_loss[b];
-    stats.pairs += std::min<int64_t>(config_.batch_size, n - b * config_.batch_size);
+    stats.pairs +=
+        sampler_->batch_pairs(b, std::min<int64_t>(config_.batch_size, n - b * config_.batch_size));
     stats.batches += 1;
     if (know_truth) stats.false_negatives += static_cast<int64_t>(batch_fn[b]);
     if (!std::isfinite(batch_loss[b])) {

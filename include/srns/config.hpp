@@ -12,7 +12,7 @@
 
 namespace srns {
 
-enum class OptimizerKind { kAdam, kLazyAdam, kSgd };
+enum class OptimizerKind { kAdam, kLazyAdam, kSgd, kAdagrad };
 enum class HistoryMode { kAuto, kDense, kPooled };
 enum class EvalMode { kAuto, kSampled, kFull };
 enum class Ties { kPessimistic, kOptimistic };
@@ -33,6 +33,7 @@ struct OptimConfig {
   float beta2 = 0.999f;
   float eps = 1e-8f;
   float reg = 0.01f;
+  float adagrad_init = 0.1f;  // Adagrad's initial accumulator (TF's default; ENMF uses 1e-8)
 };
 
 // Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).

@@ -16,6 +16,9 @@
 // The batch loop then forms the pair gradients through the scorer (scorer.hpp), sums them
 // per row and steps the optimiser; it never asks which sampler it runs.
 //
+// A non-sampling objective (ENMF; SamplerInfo::row_gradients) is the same kind of unit with its
+// own batches, which give the summed row gradients instead of negatives.
+//
 // Adding a sampler: include/srns/samplers/foo.hpp (math + info), one line in
 // include/srns/samplers/all.hpp, src/cpu/foo_sampler.cpp, kernels/foo_sampler.cu, and its
 // tests. Its flags come from its SamplerInfo: the CLI, config.json and validation read them
@@ -23,6 +26,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace srns {
@@ -44,6 +48,12 @@ struct SamplerInfo {
   std::string reference;     // where it comes from
   bool srns_memory = false;  // keeps SRNS's memory and pools: the SRNS flags (--s1 ...) apply
   std::vector<SamplerOption> options;
+  // A non-sampling objective (ENMF): draws no negatives; each of its own batches gives the
+  // summed row gradients directly, and the batch loop hands them to the optimiser.
+  bool row_gradients = false;
+  // Defaults of general flags that this unit's method prescribes ({"lr", "0.05"}, ...): the
+  // CLI applies them when the flag is not given.
+  std::vector<std::pair<std::string, std::string>> flag_defaults = {};
 };
 
 // Every sampler, in the order of include/srns/samplers/all.hpp.

@@ -34,13 +34,21 @@ Output: one line per epoch; with --out DIR a run directory holding config.json,
 epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
 )";
 
+// " (defaults it sets: --optimizer adagrad --lr 0.05)" or empty.
+std::string flag_defaults_text(const SamplerInfo& info) {
+  std::string s;
+  for (const auto& [flag, value] : info.flag_defaults) s += " --" + flag + " " + value;
+  return s.empty() ? s : ". Defaults it sets unless given:" + s;
+}
+
 // "Samplers:" and a paragraph per registered sampler: what it does and where it comes from.
 std::string samplers_help() {
   std::ostringstream s;
   s << "\nSamplers (--sampler NAME):\n";
   for (const SamplerInfo& info : sampler_registry()) {
     s << "  " << info.name << "\n";
-    std::istringstream words(info.summary + ". [" + info.reference + "]");
+    std::istringstream words(info.summary + flag_defaults_text(info) + ". [" + info.reference +
+                             "]");
     std::string word, line = "     ";
     while (words >> word) {
       if (line.size() + word.size() + 1 > 96) {
@@ -59,6 +67,26 @@ std::string default_run_dir(const std::string& sampler) {
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + std::string(stamp) + "-" + sampler;
+}
+
+// A general flag's value from a unit's flag_defaults (SamplerInfo), as if it had been given.
+void apply_flag_default(TrainConfig* c, const std::string& flag, const std::string& value) {
+  if (flag == "optimizer") {
+    c->optim.kind = value == "adagrad"     ? OptimizerKind::kAdagrad
+                    : value == "sgd"       ? OptimizerKind::kSgd
+                    : value == "lazy-adam" ? OptimizerKind::kLazyAdam
+                                           : OptimizerKind::kAdam;
+  } else if (flag == "lr") {
+    c->optim.lr = std::stof(value);
+  } else if (flag == "adagrad-init") {
+    c->optim.adagrad_init = std::stof(value);
+  } else if (flag == "reg") {
+    c->optim.reg = std::stof(value);
+  } else if (flag == "batch-size") {
+    c->batch_size = std::stoi(value);
+  } else {
+    throw std::logic_error("flag_defaults: --" + flag + " cannot be given a default");
+  }
 }
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
@@ -85,11 +113,10 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.model.init_std = r["init-std"].as<float>();
   const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
   c.loss = loss == "hinge" ? kLossHinge : loss == "bce" ? kLossBce : kLossBpr;
-  const std::string opt =
-      choice("optimizer", r["optimizer"].as<std::string>(), {"adam", "lazy-adam", "sgd"});
-  c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
-                 : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
-                                      : OptimizerKind::kAdam;
+  const std::string opt = choice("optimizer", r["optimizer"].as<std::string>(),
+                                 {"adam", "lazy-adam", "sgd", "adagrad"});
+  apply_flag_default(&c, "optimizer", opt);
+  c.optim.adagrad_init = r["adagrad-init"].as<float>();
   c.optim.lr = r["lr"].as<float>();
   c.optim.reg = r["reg"].as<float>();
   c.batch_size = r["batch-size"].as<int>();
@@ -152,6 +179,9 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.gpu = r["gpu"].as<int>();
   c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
   c.phase_timing = r.count("phase-timing") > 0;
+  for (const auto& [flag, value] : find_sampler(c.sampler)->flag_defaults) {
+    if (!r.count(flag)) apply_flag_default(&c, flag, value);
+  }
   if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
     throw UsageError(
         "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
@@ -195,8 +225,12 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<float>()->default_value("0.01"))(
       "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
   options.add_options("Optimiser")(
-      "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
+      "optimizer",
+      "adam (dense, as TF1: paper parity), lazy-adam (touched rows only), sgd, or adagrad "
+      "(TF1's; ENMF's)",
       cxxopts::value<std::string>()->default_value("adam"))(
+      "adagrad-init", "Adagrad's initial accumulator",
+      cxxopts::value<float>()->default_value("0.1"))(
       "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
       cxxopts::value<float>()->default_value("0.01"))(

@@ -3,6 +3,8 @@
 //   per epoch: sampler.begin_epoch, the pairs in training order (epoch_order, epoch_pairs)
 //   per batch: sampler.select (negatives) -> pair_gradients (scorer) -> reduce_gradients
 //              (per-row sums in pair order) -> optimizer_step
+//   (a non-sampling objective, SamplerInfo::row_gradients: its own batches, each giving the
+//   summed row gradients -> optimizer_step)
 // Embeddings and optimiser moments are contiguous row-major tables; all per-batch buffers are
 // allocated once in setup() and reused, so the loop allocates nothing per sample.
 #include <omp.h>
@@ -15,6 +17,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "cpu/sampler.hpp"
+#include "srns/sampler.hpp"
 
 namespace srns {
 namespace {
@@ -58,6 +61,7 @@ class CpuBackend final : public Backend {
 
  private:
   void run_batch(const cpu::Batch& batch, EpochStats* stats);
+  void run_row_batch(int64_t b, EpochStats* stats);
 
   int threads_;
   TrainConfig config_;
@@ -65,6 +69,7 @@ class CpuBackend final : public Backend {
   Model model_;
   cpu::OptimState opt_;
   std::unique_ptr<cpu::Sampler> sampler_;
+  bool row_gradients_ = false;      // the unit gives row gradients (ENMF)
   std::vector<int32_t> pair_user_;  // CSR row of each training pair
   cpu::EpochPairs pairs_;           // the epoch's pairs in training order
   // Per-batch buffers.
@@ -84,6 +89,11 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   opt_.item_m.assign(model_.item.size(), 0.0f);
   opt_.item_v.assign(model_.item.size(), 0.0f);
   opt_.head_m.assign(model_.head.size(), 0.0f);
+  if (config.optim.kind == OptimizerKind::kAdagrad) {  // m holds Adagrad's accumulators
+    for (auto* m : {&opt_.user_m, &opt_.item_m, &opt_.head_m}) {
+      std::fill(m->begin(), m->end(), config.optim.adagrad_init);
+    }
+  }
   opt_.head_v.assign(model_.head.size(), 0.0f);
 
   pair_user_.resize(d.train.nnz());
@@ -93,6 +103,7 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   negative_.resize(config.batch_size);
 
   sampler_ = cpu::make_sampler(config.sampler);
+  row_gradients_ = find_sampler(config.sampler)->row_gradients;
   cpu::SamplerSetup s;
   s.set = &set_;
   s.config = &config_;
@@ -127,18 +138,37 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   }
 }
 
+void CpuBackend::run_row_batch(int64_t b, EpochStats* stats) {
+  auto start = Clock::now();
+  const cpu::BatchLoss l = sampler_->batch_row_gradients(b, cpu::view_of(model_), &grads_);
+  stats->seconds.select_grad += seconds_since(start);
+  start = Clock::now();
+  cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
+  stats->seconds.optimizer += seconds_since(start);
+  stats->loss += l.loss;
+  stats->pairs += l.pairs;
+  stats->batches += 1;
+  if (!std::isfinite(l.loss) && stats->first_nonfinite_batch < 0) stats->first_nonfinite_batch = b;
+}
+
 EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   EpochStats stats;
   const Dataset& d = *set_.data;
   auto start = Clock::now();
   sampler_->begin_epoch(epoch, cpu::view_of(model_));
-  cpu::epoch_pairs(epoch_order(config_.seed, epoch, d.train.nnz()), pair_user_.data(),
-                   d.train.cols.data(), &pairs_);
+  if (!row_gradients_) {
+    cpu::epoch_pairs(epoch_order(config_.seed, epoch, d.train.nnz()), pair_user_.data(),
+                     d.train.cols.data(), &pairs_);
+  }
   stats.seconds.select_grad += seconds_since(start);
-  const int64_t n_batches =
-      batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch);
+  const int64_t n_batches = sampler_->batches(
+      batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch));
   for (int64_t b = 0; b < n_batches; ++b) {
-    run_batch(pairs_.batch(b, config_.batch_size), &stats);
+    if (row_gradients_) {
+      run_row_batch(b, &stats);
+    } else {
+      run_batch(pairs_.batch(b, config_.batch_size), &stats);
+    }
     if (stats.first_nonfinite_batch >= 0) break;
     if (progress) progress(b + 1, n_batches);
   }

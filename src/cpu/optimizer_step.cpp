@@ -6,6 +6,8 @@
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
 // far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
+// Adagrad (acc in the m tables): the touched rows; a zero gradient changes nothing, so this is
+// also the dense step the CUDA optimiser takes.
 #include <cmath>
 
 #include "cpu/cpu_ops.hpp"
@@ -50,6 +52,19 @@ void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vecto
   }
 }
 
+void adagrad_table(float* w, float* acc, int32_t dim, const std::vector<int32_t>& rows,
+                   const std::vector<float>& grad, float lr, int threads) {
+  const int64_t n_touched = static_cast<int64_t>(rows.size());
+#pragma omp parallel for num_threads(threads) \
+    schedule(static) if (n_touched * dim >= kParallelMinElems)
+  for (int64_t r = 0; r < n_touched; ++r) {
+    for (int32_t f = 0; f < dim; ++f) {
+      const int64_t x = static_cast<int64_t>(rows[r]) * dim + f;
+      adagrad_update(&w[x], &acc[x], grad[r * dim + f], lr);
+    }
+  }
+}
+
 void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
                const std::vector<float>& grad, float lr, int threads) {
   const int64_t n_touched = static_cast<int64_t>(rows.size());
@@ -79,6 +94,18 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
     sgd_table(model->item.data(), dim, g.item_rows, g.item_grad, config.lr, threads);
     if (train_head) {
       for (int32_t f = 0; f < n_head; ++f) sgd_update(&model->head[f], g.head_grad[f], config.lr);
+    }
+    return;
+  }
+  if (config.kind == OptimizerKind::kAdagrad) {
+    adagrad_table(model->user.data(), state->user_m.data(), dim, g.user_rows, g.user_grad,
+                  config.lr, threads);
+    adagrad_table(model->item.data(), state->item_m.data(), dim, g.item_rows, g.item_grad,
+                  config.lr, threads);
+    if (train_head) {
+      for (int32_t f = 0; f < n_head; ++f) {
+        adagrad_update(&model->head[f], &state->head_m[f], g.head_grad[f], config.lr);
+      }
     }
     return;
   }

@@ -4,12 +4,21 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "srns/backend.hpp"
 #include "srns/scorer.hpp"
 
 namespace srns::cpu {
+
+struct RowGradients;  // cpu_ops.hpp
+
+// What a non-sampling objective's batch trained: its loss (with L2) and the positive pairs.
+struct BatchLoss {
+  double loss = 0;
+  int64_t pairs = 0;
+};
 
 // A batch of training pairs: CSR index e, user and item of pair k = 0 .. size-1.
 struct Batch {
@@ -45,6 +54,15 @@ class Sampler {
   virtual void load(std::istream& /*in*/) {}
   // Bytes of the state held after setup().
   virtual int64_t footprint() const { return 0; }
+
+  // Non-sampling objectives (SamplerInfo::row_gradients, ENMF) only: batches of epoch t (the
+  // unit's own; `pair_batches` is what a sampler's epoch has), and batch b's summed row
+  // gradients with the model as it is at the batch's start.
+  virtual int64_t batches(int64_t pair_batches) const { return pair_batches; }
+  virtual BatchLoss batch_row_gradients(int64_t /*b*/, const ModelView& /*model*/,
+                                        RowGradients* /*g*/) {
+    throw std::logic_error("this sampler gives negatives, not row gradients");
+  }
 };
 
 // The CPU sampler called `name` (sampler_registry()); throws std::invalid_argument if none.

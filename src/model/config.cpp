@@ -44,6 +44,7 @@ void validate(const TrainConfig& c) {
   require(c.optim.beta1 >= 0 && c.optim.beta1 < 1, "Adam beta1 must be in [0, 1)");
   require(c.optim.beta2 >= 0 && c.optim.beta2 < 1, "Adam beta2 must be in [0, 1)");
   require(c.optim.eps > 0, "Adam epsilon must be positive");
+  require(c.optim.adagrad_init > 0, "--adagrad-init must be positive");
   require(c.batch_size > 0, "--batch-size must be positive");
   require(c.epochs >= 0, "--epochs must be >= 0");
   require(c.loss == kLossBpr || c.loss == kLossHinge || c.loss == kLossBce, "unknown --loss");
@@ -76,6 +77,15 @@ void validate(const TrainConfig& c) {
                 format_number(option->max) + "] (got " + format_number(value) + ")");
     require(!option->integer || value == static_cast<double>(static_cast<int64_t>(value)),
             "--" + flag + " must be a whole number (got " + format_number(value) + ")");
+  }
+  if (info->row_gradients) {
+    require(c.model.kind != ModelKind::kMlp,
+            "--sampler " + c.sampler +
+                " needs --model gmf or mf: its whole-data loss uses the Gram-matrix identity of a "
+                "score linear in the user and the item embedding");
+    require(c.optim.kind == OptimizerKind::kAdagrad || c.optim.kind == OptimizerKind::kAdam,
+            "--sampler " + c.sampler +
+                " moves every item row each batch: use --optimizer adagrad (its default) or adam");
   }
   if (info->srns_memory) {
     const SrnsConfig& s = c.srns;
@@ -121,6 +131,8 @@ std::string to_string(OptimizerKind k) {
       return "lazy-adam";
     case OptimizerKind::kSgd:
       return "sgd";
+    case OptimizerKind::kAdagrad:
+      return "adagrad";
     default:
       return "adam";
   }

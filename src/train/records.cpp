@@ -19,6 +19,8 @@ nlohmann::json to_json(const TrainConfig& c) {
   j["optimizer"] = {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
       {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};
+  if (c.optim.kind == OptimizerKind::kAdagrad)
+    j["optimizer"]["adagrad_init"] = c.optim.adagrad_init;
   j["loss"] = loss_name(c.loss);
   j["sampler"] = c.sampler;
   const SamplerInfo* info = find_sampler(c.sampler);

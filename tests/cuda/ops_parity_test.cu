@@ -206,7 +206,7 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
 // A sampler's fused step (negatives + gradients in one kernel) and its select path, against its
 // CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
 // negatives. Every sampler of the registry without SRNS memory gets this case (SRNS's step has
-// its own, srns_step_parity_test.cu).
+// its own, srns_step_parity_test.cu; ENMF's row gradients too, enmf_case).
 void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data();
   ASSERT_FALSE(d.truth.empty());
@@ -640,6 +640,75 @@ void mlp_case(Outputs* cpu, Outputs* gpu) {
   }
 }
 
+// ENMF's row gradients (a non-sampling unit: no negatives): each batch of users of an epoch,
+// with and without dropout, the GPU's Gram and gradient kernels against the CPU twin's
+// batch_row_gradients: every user, item and head element and the batch loss. Both sum in
+// double; the GPU adds the items' per-user float terms atomically, hence close.
+constexpr double kEnmfRelTol = 1e-4;
+constexpr double kEnmfAbsTol = 1e-5;
+
+void enmf_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  for (float keep : {1.0f, 0.7f}) {
+    for (int dim : {16, 40}) {
+      TrainConfig c;
+      c.sampler = "enmf";
+      c.sampler_options = {{"enmf-c0", 0.2}, {"enmf-keep", keep}};
+      c.model.dim = dim;
+      c.optim.reg = 0.01f;
+      c.batch_size = 97;
+      c.seed = 23;
+      const TrainingSet set = prepare_training_set(d, c);
+      const Model m = testing::parity_model(d, dim, 4);
+      std::unique_ptr<cpu::Sampler> hs = cpu::make_sampler("enmf");
+      hs->setup({&set, &c, 2}, cpu::view_of(m));
+      DeviceModel dm(m);
+      DeviceCsrCopy train(d.train);
+      std::unique_ptr<gpu::Sampler> gs = gpu::make_sampler("enmf");
+      gpu::SamplerSetup ss;
+      ss.set = &set;
+      ss.config = &c;
+      ss.train = train.view();
+      gs->setup(ss, dm.view());
+      const int t = 3;
+      ParityEpoch epoch(d, c.seed, t, c.batch_size);
+      hs->begin_epoch(t, cpu::view_of(m));
+      gs->begin_epoch(t, epoch.refs(), nullptr);
+      const int64_t batches = hs->batches(0);
+      ASSERT_EQ(gs->batches(0), batches);
+      const std::string tag0 = " keep " + std::to_string(keep) + " dim " + std::to_string(dim);
+      for (int64_t b : {int64_t{0}, batches - 1}) {
+        const std::string tag = tag0 + " batch " + std::to_string(b);
+        cpu::RowGradients want;
+        const cpu::BatchLoss wl = hs->batch_row_gradients(b, cpu::view_of(m), &want);
+        gpu::RowGradientBuffers buffers(d.n_users, d.n_items, dim, dim, false, nullptr);
+        testing::DevicePairOutputs out(1, dm.view().grad_stride(), batches);
+        epoch.set_batch(b, 7);
+        ASSERT_TRUE(
+            gs->row_gradients(epoch.refs(), dm.view(), buffers.view(),
+                              out.args(kLossBpr, c.optim.reg, gpu::DeviceCsr{nullptr, nullptr}),
+                              epoch.counters.data(), nullptr));
+        const gpu::DeviceRowGradients g = buffers.view();
+        cpu->close("user rows" + tag, dense_rows(want.user_rows, want.user_grad, d.n_users, dim),
+                   kEnmfRelTol, kEnmfAbsTol)
+            .close("item rows" + tag, dense_rows(want.item_rows, want.item_grad, d.n_items, dim),
+                   kEnmfRelTol, kEnmfAbsTol)
+            .close("head" + tag, want.head_grad, kEnmfRelTol, kEnmfAbsTol)
+            .close("batch loss" + tag, {static_cast<float>(wl.loss)}, kBatchSumRelTol, 0)
+            .exact("pairs" + tag, std::vector<int64_t>{wl.pairs})
+            .exact("counters" + tag, std::vector<int64_t>{b, b, 8});
+        const gpu::BatchCounters k = epoch.read_counters();
+        gpu->close("user rows" + tag, to_host(g.user_grad, int64_t{d.n_users} * dim), 0, 0)
+            .close("item rows" + tag, to_host(g.item_grad, int64_t{d.n_items} * dim), 0, 0)
+            .close("head" + tag, to_host(g.head_grad, dim), 0, 0)
+            .close("batch loss" + tag, {static_cast<float>(to_host(out.batch_loss)[b])}, 0, 0)
+            .exact("pairs" + tag, std::vector<int64_t>{gs->batch_pairs(b, 0)})
+            .exact("counters" + tag, std::vector<int64_t>{k.batch, k.opt_batch, k.step});
+      }
+    }
+  }
+}
+
 void rank_case(Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data(250, 300, 9000, 6, 60);
   for (int dim : {16, 33}) {
@@ -710,9 +779,10 @@ std::vector<OpCase> op_cases() {
                                {"aobpr_refresh", aobpr_refresh_case},
                                {"scores", scores_case},
                                {"mlp", mlp_case},
+                               {"enmf", enmf_case},
                                {"rank", rank_case}};
   for (const SamplerInfo& info : sampler_registry()) {
-    if (info.srns_memory) continue;
+    if (info.srns_memory || info.row_gradients) continue;  // their own cases
     std::string name = info.name + "_step";
     std::replace(name.begin(), name.end(), '-', '_');
     cases.push_back({name, [sampler = info.name](Outputs* cpu, Outputs* gpu) {
