@@ -209,13 +209,15 @@ TEST(CudaBackendE2E, EnmfLockstepModelsStayClose) {
   lockstep(c, kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
 }
 
-// The MLP scorer through both batch loops: its warp forms run the towers; expf / tanhf ulps
-// between libm and CUDA drift the gradients as for SRNS's choices.
+// The MLP scorer through both batch loops with every sampler of the registry (ENMF, GMF's
+// only, refuses it): its warp forms run the towers; expf / tanhf ulps between libm and CUDA
+// drift the gradients as for SRNS's choices.
 TEST(CudaBackendE2E, MlpLockstepModelsStayClose) {
   SRNS_SKIP_WITHOUT_GPU();
-  for (const char* sampler : {"uniform", "srns", "dns"}) {
-    SCOPED_TRACE(sampler);
-    TrainConfig c = e2e_config(sampler);
+  for (const SamplerInfo& info : sampler_registry()) {
+    if (info.row_gradients) continue;
+    SCOPED_TRACE(info.name);
+    TrainConfig c = e2e_config(info.name);
     c.model.kind = ModelKind::kMlp;
     c.model.init_std = 0.1f;
     lockstep(c, kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);

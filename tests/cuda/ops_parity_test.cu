@@ -207,23 +207,33 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
 // CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
 // negatives. Every sampler of the registry without SRNS memory gets this case (SRNS's step has
 // its own, srns_step_parity_test.cu; ENMF's row gradients too, enmf_case).
+// The MLP scorer (dim 24) runs with ReLU here: its warp and thread forms then score bit for bit
+// (no expf), so score-reading samplers (DNS) choose the same negatives on both sides.
 void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data();
   ASSERT_FALSE(d.truth.empty());
-  for (int dim : {32, 40}) {
+  for (int dim : {32, 40, 24}) {
+    const bool mlp = dim == 24;
     for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
       TrainConfig c;
       c.sampler = sampler;
       c.loss = loss;
       c.model.dim = dim;
+      if (mlp) {
+        c.model.kind = ModelKind::kMlp;
+        c.model.init_std = 0.3f;
+        c.model.mlp.activation = kMlpRelu;
+      }
       c.batch_size = 1000;
       c.seed = 17;
       const TrainingSet set = prepare_training_set(d, c);
-      const Model m = testing::parity_model(d, dim, 3);
+      const Model m =
+          mlp ? init_model(c.model, d.n_users, d.n_items, 3) : testing::parity_model(d, dim, 3);
       const int t = 1, b = 2;
       ParityEpoch epoch(d, c.seed, t, c.batch_size);
       const HostStep want = host_step(sampler, d, set, c, m, epoch, t, b);
-      const std::string tag = " dim " + std::to_string(dim) + " " + loss_name(loss);
+      const std::string tag =
+          std::string(mlp ? " mlp" : "") + " dim " + std::to_string(dim) + " " + loss_name(loss);
       cpu->exact("negatives" + tag, want.negative)
           .close("gradients" + tag, want.out.grad, kGradRelTol, kGradAbsTol)
           .close("losses" + tag, want.out.loss, kGradRelTol, kGradAbsTol)
