@@ -10,23 +10,10 @@
 
 #include "batch_groups.cuh"
 #include "launch.cuh"
+#include "sort_sizes.cuh"
 
 namespace srns::gpu {
 namespace {
-
-int bits_for(int64_t n) {
-  int bits = 1;
-  while (bits < 31 && (int64_t{1} << bits) < n) ++bits;
-  return bits;
-}
-
-size_t sort_temp_bytes(int64_t n, int bits) {
-  size_t bytes = 0;
-  SRNS_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(
-      nullptr, bytes, static_cast<const uint64_t*>(nullptr), static_cast<uint64_t*>(nullptr),
-      static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr), n, 0, bits));
-  return bytes;
-}
 
 size_t scan_temp_bytes(int64_t n) {
   size_t bytes = 0;
@@ -73,7 +60,7 @@ BatchGroupsBuffers::BatchGroupsBuffers(int64_t n, int32_t batch_size)
     : capacity_(n), batch_size_(batch_size) {
   if (n >= (int64_t{1} << 31)) throw std::invalid_argument("batch_groups: over 2^31 positions");
   const int64_t batches = (n + batch_size - 1) / batch_size;
-  key_bits_ = 32 + bits_for(batches + 1);
+  key_bits_ = 32 + radix_bits(batches + 1);
   keys_.resize(n);
   sorted_keys_.resize(n);
   ids_.resize(n);
@@ -81,13 +68,16 @@ BatchGroupsBuffers::BatchGroupsBuffers(int64_t n, int32_t batch_size)
   n_groups_.resize(n);  // the heads, then their inclusive sum
   group_begin_.resize(n + 1);
   batch_group_.resize(batches + 1);
-  temp_.resize(static_cast<int64_t>(std::max(sort_temp_bytes(n, key_bits_), scan_temp_bytes(n))) +
+  temp_.resize(static_cast<int64_t>(std::max(radix_sort_temp_bytes<uint64_t, int32_t>(n, key_bits_),
+                                             scan_temp_bytes(n))) +
                1);
 }
 
 int64_t BatchGroupsBuffers::bytes_for(int64_t n, int32_t batch_size) {
   const int64_t batches = (n + batch_size - 1) / batch_size;
-  const size_t temp = std::max(sort_temp_bytes(n, 32 + bits_for(batches + 1)), scan_temp_bytes(n));
+  const size_t temp =
+      std::max(radix_sort_temp_bytes<uint64_t, int32_t>(n, 32 + radix_bits(batches + 1)),
+               scan_temp_bytes(n));
   return 16 * n + 16 * n + 4 * (n + 1) + 4 * (batches + 1) + static_cast<int64_t>(temp) + 1;
 }
 

@@ -240,6 +240,12 @@ void CudaBackend::check_footprint(const TrainingSet& set, const TrainConfig& con
 }
 
 void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const Model& init) {
+  if (config.optim.hogwild) {
+    throw std::invalid_argument(
+        "--hogwild is a CPU mode (lock-free per-pair SGD across CPU threads); the CUDA backend "
+        "has none: add --device cpu, or drop --hogwild (a CUDA batch is already one parallel "
+        "step)");
+  }
   state_.reset();  // frees the previous run's device memory before measuring what is free
   sampler_.reset();
   SRNS_CUDA_CHECK(cudaStreamSynchronize(stream()));

@@ -20,22 +20,13 @@
 
 #include "launch.cuh"
 #include "reduce_gradients.cuh"
+#include "sort_sizes.cuh"
 
 namespace srns::gpu {
 namespace {
 
-int key_bits(int32_t n_rows) {
-  int bits = 1;
-  while (bits < 31 && (int64_t{1} << bits) < n_rows) ++bits;
-  return bits;
-}
-
 size_t sort_temp_bytes(int32_t n, int bits) {
-  size_t bytes = 0;
-  SRNS_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(
-      nullptr, bytes, static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr),
-      static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr), n, 0, bits));
-  return bytes;
+  return radix_sort_temp_bytes<int32_t, int32_t>(n, bits);
 }
 
 __device__ __forceinline__ void advance_counters(BatchCounters* c, int64_t b) {
@@ -157,7 +148,7 @@ int64_t RowGradientBuffers::bytes_for(int32_t n_users, int32_t n_items, int32_t 
 
 ReduceScratch::ReduceScratch(int32_t n_users, int32_t n_items, int32_t batch_capacity,
                              cudaStream_t stream)
-    : user_bits_(key_bits(n_users)), item_bits_(key_bits(n_items)) {
+    : user_bits_(radix_bits(n_users)), item_bits_(radix_bits(n_items)) {
   const int32_t n = 2 * batch_capacity;
   item_keys_.resize(n);
   sorted_keys_.resize(n);
@@ -172,8 +163,8 @@ ReduceScratch::ReduceScratch(int32_t n_users, int32_t n_items, int32_t batch_cap
 
 int64_t ReduceScratch::bytes_for(int32_t n_users, int32_t n_items, int32_t batch_capacity) {
   const int32_t n = 2 * batch_capacity;
-  const size_t temp = std::max(sort_temp_bytes(batch_capacity, key_bits(n_users)),
-                               sort_temp_bytes(n, key_bits(n_items)));
+  const size_t temp = std::max(sort_temp_bytes(batch_capacity, radix_bits(n_users)),
+                               sort_temp_bytes(n, radix_bits(n_items)));
   return 4 * 4 * static_cast<int64_t>(n) + static_cast<int64_t>(temp) + 1;
 }
 

@@ -11,7 +11,8 @@
 // Other scorers (MLP): one warp per user forms c_u in shared memory (warp_user_context), then
 // scores the user's items one after another with the scorer's warp form (scorer_warp.cuh).
 //
-// Shapes: user float[U][F], item float[I][F], out float[n_users][ld].
+// Shapes: user float[U][F], item float[I][F]; score (u, i) goes to out.put(u, i) (score_out.hpp:
+// a plain matrix, or one ring slot of the SRNS history's [U][I][W] runs, a strided write).
 #include <type_traits>
 
 #include "lane_math.cuh"
@@ -26,8 +27,8 @@ constexpr int kTileUsers = 8;
 constexpr int kTileItems = kWarpSize;
 
 __global__ void __launch_bounds__(kTileUsers* kTileItems)
-    gmf_score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                            int64_t ld) {
+    gmf_score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
+                            ScoreOut out) {
   __shared__ float pb_tile[kTileUsers][kLanes];
   __shared__ float q_tile[kTileItems][kLanes + 1];
   const int tx = static_cast<int>(threadIdx.x) % kTileItems;
@@ -65,7 +66,7 @@ __global__ void __launch_bounds__(kTileUsers* kTileItems)
     }
     const float score = lane_tree_sum_reg(lane);
     const int32_t u = ub + ty, i = ib + tx;
-    if (u < n_users && i < n_items) out[static_cast<int64_t>(u) * ld + i] = score;
+    if (u < n_users && i < n_items) out.put(u, i, score);
   }
 }
 
@@ -73,8 +74,8 @@ constexpr int kWarpsPerBlock = 8;
 
 template <class Scorer>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize)
-    score_matrix_warp_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                             int64_t ld) {
+    score_matrix_warp_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
+                             ScoreOut out) {
   extern __shared__ float score_matrix_ctx[];
   const Scorer sc(m);
   const int lane = static_cast<int>(threadIdx.x) & (kWarpSize - 1);
@@ -84,7 +85,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize)
     __syncwarp();
     for (int32_t i = 0; i < n_items; ++i) {
       const float r = warp_score(sc, ctx, m.item_row(i), lane);
-      if (lane == 0) out[u * ld + i] = r;
+      if (lane == 0) out.put(u, i, r);
     }
     __syncwarp();  // ctx is rewritten for the next user
   }
@@ -93,7 +94,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize)
 }  // namespace
 
 void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32_t n_users,
-                  int32_t n_items, float* out, int64_t ld) {
+                  int32_t n_items, const ScoreOut& out) {
   if (n_users <= 0 || n_items <= 0) return;
   with_scorer(model, [&](const auto& sc) {
     using Scorer = std::decay_t<decltype(sc)>;
@@ -102,14 +103,14 @@ void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32
                             static_cast<int64_t>((n_users + kTileUsers - 1) / kTileUsers);
       const int threads = kTileUsers * kTileItems;
       gmf_score_matrix_kernel<<<grid_size(tiles * threads, threads), threads, 0, stream>>>(
-          model, u0, n_users, n_items, out, ld);
+          model, u0, n_users, n_items, out);
       SRNS_CUDA_LAUNCH_CHECK("gmf_score_matrix_kernel");
     } else {
       constexpr int kThreads = kWarpsPerBlock * kWarpSize;
       const size_t smem = sizeof(float) * kWarpsPerBlock * static_cast<size_t>(sc.context_size());
       score_matrix_warp_kernel<Scorer>
           <<<warp_grid_size(n_users, kThreads), kThreads, smem, stream>>>(model, u0, n_users,
-                                                                          n_items, out, ld);
+                                                                          n_items, out);
       SRNS_CUDA_LAUNCH_CHECK("score_matrix_warp_kernel");
     }
   });

@@ -140,16 +140,7 @@ __device__ void refresh_memory_warp(const Scorer& sc, const SrnsView& v, int t, 
                                     int32_t u, const float* item_table, int32_t* mem,
                                     const WarpScratch& s, int lane) {
   const int fn_u = v.fn_count(u);
-  if (fn_u > 0 && lane == 0) {  // rare and short: the CPU's code on one lane
-    const int64_t fn_size = v.fn_off[u + 1] - v.fn_off[u];
-    if (fn_size <= fn_u) {
-      for (int k = 0; k < fn_u; ++k) mem[k] = k;
-    } else {
-      PhiloxStream fs = make_stream(v.seed, kRngFnDraw, t, static_cast<uint32_t>(batch),
-                                    static_cast<uint32_t>(u));
-      draw_distinct(&fs, mem, 0, fn_u, static_cast<int32_t>(fn_size));
-    }
-  }
+  if (lane == 0) refresh_fn_entries(v, t, batch, u, mem);  // rare and short: one lane
   const int keep = v.s1 - fn_u;
   const int m = keep + v.s2;
   for (int k = lane; k < keep; k += kWarpSize) s.cand[k] = mem[fn_u + k];

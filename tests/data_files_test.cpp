@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -194,53 +193,6 @@ TEST(Presplit, SrnsFormWithValidationSharingNegatives) {
   EXPECT_DATA_ERROR(
       read_presplit(tmp.file("train.tsv"), tmp.file("test.tsv"), tmp.file("neg_bad.tsv"), ""),
       "neg_bad.tsv:2:");
-}
-
-// One random training item per user becomes its validation row (users with a single training
-// item keep it), with negatives of its own outside the user's train (before the carve) and test
-// items, distinct, as many as the test rows have; the same seed carves the same rows.
-TEST(Presplit, CarveValidationOutOfTrain) {
-  TempDir tmp;
-  std::string train, test, neg;
-  for (int u = 0; u < 30; ++u) {
-    const int n = u == 7 ? 1 : 2 + u % 5;
-    for (int k = 0; k < n; ++k)
-      train += std::to_string(u) + "\t" + std::to_string(u + 3 * k) + "\n";
-    test += std::to_string(u) + "\t" + std::to_string(u + 40) + "\n";
-    neg += "(" + std::to_string(u) + "," + std::to_string(u + 40) + ")";
-    for (int k = 0; k < 4; ++k) neg += "\t" + std::to_string(90 + k);
-    neg += "\n";
-  }
-  write_file(tmp.file("train"), train);
-  write_file(tmp.file("test"), test);
-  write_file(tmp.file("neg"), neg);
-  const Dataset before = read_presplit(tmp.file("train"), tmp.file("test"), tmp.file("neg"), "");
-  Dataset data = before;
-  carve_validation(&data, 3);
-  ASSERT_EQ(data.val.rows.size(), 29u) << "every user but the one with a single training item";
-  EXPECT_EQ(data.train.nnz() + 29, before.train.nnz());
-  EXPECT_EQ(data.train.row_size(7), 1);
-  EXPECT_EQ(data.val.n_neg, 4);
-  for (size_t r = 0; r < data.val.rows.size(); ++r) {
-    const Pair p = data.val.rows[r];
-    EXPECT_TRUE(before.train.contains(p.user, p.item)) << "row " << r;
-    EXPECT_FALSE(data.train.contains(p.user, p.item)) << "row " << r;
-    std::set<int32_t> negs(data.val.negatives.begin() + r * 4,
-                           data.val.negatives.begin() + (r + 1) * 4);
-    EXPECT_EQ(negs.size(), 4u) << "distinct negatives, row " << r;
-    for (int32_t j : negs) {
-      EXPECT_FALSE(before.train.contains(p.user, j)) << "row " << r << " negative " << j;
-      EXPECT_NE(j, p.user + 40) << "the test item, row " << r;
-      EXPECT_TRUE(j >= 0 && j < data.n_items);
-    }
-  }
-  Dataset again = before;
-  carve_validation(&again, 3);
-  expect_same_eval(data.val, again.val);
-  Dataset other = before;
-  carve_validation(&other, 4);
-  EXPECT_NE(other.val.negatives, data.val.negatives);
-  EXPECT_DATA_ERROR(carve_validation(&data, 3), "already has validation rows");
 }
 
 TEST(ReadUserItems, BuildsRowsAndChecksRange) {

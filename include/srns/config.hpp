@@ -14,6 +14,7 @@ namespace srns {
 
 enum class OptimizerKind { kAdam, kLazyAdam, kSgd, kAdagrad };
 enum class HistoryMode { kAuto, kDense, kPooled };
+enum class HistoryPrecision { kFloat, kHalf };
 enum class EvalMode { kAuto, kSampled, kFull };
 enum class Ties { kPessimistic, kOptimistic };
 
@@ -34,6 +35,11 @@ struct OptimConfig {
   float eps = 1e-8f;
   float reg = 0.01f;
   float adagrad_init = 0.1f;  // Adagrad's initial accumulator (TF's default; ENMF uses 1e-8)
+  // SGD only, CPU only: each pair's update applied to its rows at once, lock-free across
+  // threads (Hogwild!, Recht et al. 2011), without the batch's ordered reduction. Fast, and not
+  // reproducible: results depend on thread timing. The head (shared by every pair) still
+  // takes one step per batch from the batch's summed gradient.
+  bool hogwild = false;
 };
 
 // Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).
@@ -49,6 +55,8 @@ struct SrnsConfig {
   int update_every = 1;       // E: refresh memory in epochs t with t % E == 0
   bool raw_variance = false;  // sd of raw recorded scores instead of P_pos
   HistoryMode history = HistoryMode::kAuto;
+  // Recorded scores as float (default), or binary16: half the memory, ~3 significant digits.
+  HistoryPrecision history_precision = HistoryPrecision::kFloat;
   // False-negative injection (paper §4.2): file of user<TAB>item, share sigma of each user's
   // set kept, fn_num memory slots filled from it at every refresh.
   std::string fn_file;
@@ -83,6 +91,9 @@ struct TrainConfig {
   bool keep_last_batch = false;  // the official code drops the remainder of each epoch
   int epochs = 400;
   uint64_t seed = 1;
+  // A saved model.bin to start from (--init) instead of the random initialisation; it must have
+  // the data's users and items and the run's --model and --dim.
+  std::string init;
   int threads = 0;                 // 0: all hardware threads
   std::string device = "auto";     // auto | cpu | cuda
   bool deterministic = false;      // CUDA: ordered gradient reduction instead of atomics
@@ -102,6 +113,7 @@ std::string mlp_activation_name(int activation);
 std::string mlp_layers_text(const MlpShape& mlp);
 std::string to_string(OptimizerKind k);
 std::string to_string(HistoryMode k);
+std::string to_string(HistoryPrecision k);
 std::string to_string(EvalMode k);
 std::string to_string(Ties k);
 std::string alpha_schedule_name(int schedule);

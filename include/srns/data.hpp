@@ -139,14 +139,12 @@ Dataset read_split_dir(const std::string& dir);
 Dataset read_presplit(const std::string& train_path, const std::string& test_path,
                       const std::string& test_neg_path, const std::string& val_path);
 
-// Moves one training item per user (uniform on the user's Philox split stream; users with a
-// single training item keep it) to the validation set; with test negatives, each validation row
-// gets as many negatives of its own, sampled without replacement from the items the user has in
-// neither train (before the carve) nor test. The NCF protocol with a validation set carved out
-// of train (`srns split --format ncf --val-from-train`).
-void carve_validation(Dataset* data, uint64_t seed);
-
 // Per-user item sets from a user<TAB>item file with dense ids (false-negative sets, truth).
 Csr read_user_items(const std::string& path, int32_t n_users, int32_t n_items);
+
+// Moves one random training pair of every user with at least two into a new validation set
+// with n_neg sampled negatives each (seeded); for pre-split data without validation (NCF).
+// Throws DataError when the dataset already has validation rows.
+void carve_validation(Dataset* data, int32_t n_neg, uint64_t seed);
 
 }  // namespace srns

@@ -215,6 +215,75 @@ struct MlpScorer {
     }
     return lg.loss + 0.5f * reg * sq;
   }
+
+  // user += d dr/dp_u, item += d dr/dq_i, head += d dr/dhead (a GAN generator's REINFORCE term,
+  // scorer.hpp); null rows are skipped. The same backward pass as pair_gradient, for one tower.
+  SRNS_HD void add_score_gradient(const float* p, const float* q, float d, float* user, float* item,
+                                  float* head_grad) const {
+    float ctx[kMaxMlpWidth];
+    float a[kMaxMlpDepth][kMaxMlpWidth];
+    user_context(p, ctx);
+    forward(ctx, q, a);
+    const int last = shape.depth - 1;
+    const float* h = out_weights();
+    float delta[kMaxMlpWidth];
+    for (int o = 0; o < out_width(); ++o) {
+      delta[o] = d * h[o] * mlp_act_grad(shape.activation, a[last][o]);
+    }
+    if (head_grad) {
+      float* g_out = head_grad + layer_offset(shape.depth);
+      for (int o = 0; o < out_width(); ++o) g_out[o] = g_out[o] + d * a[last][o];
+      g_out[out_width()] = g_out[out_width()] + d;
+    }
+    for (int k = last; k >= 1; --k) {
+      const float* wk = weights(k);
+      const int in = in_width(k);
+      if (head_grad) {
+        float* g_w = head_grad + layer_offset(k);
+        float* g_b = g_w + static_cast<int64_t>(shape.width[k]) * in;
+        for (int o = 0; o < shape.width[k]; ++o) {
+          for (int j = 0; j < in; ++j) {
+            const int64_t x = static_cast<int64_t>(o) * in + j;
+            g_w[x] = g_w[x] + delta[o] * a[k - 1][j];
+          }
+          g_b[o] = g_b[o] + delta[o];
+        }
+      }
+      float below[kMaxMlpWidth];
+      for (int j = 0; j < in; ++j) {
+        float acc = 0.0f;
+        for (int o = 0; o < shape.width[k]; ++o) {
+          const float prod = wk[static_cast<int64_t>(o) * in + j] * delta[o];
+          acc = acc + prod;
+        }
+        below[j] = acc * mlp_act_grad(shape.activation, a[k - 1][j]);
+      }
+      for (int j = 0; j < in; ++j) delta[j] = below[j];
+    }
+    const float* w1 = weights(0);
+    const int64_t in1 = 2 * static_cast<int64_t>(dim);
+    if (head_grad) {
+      float* g_b1 = head_grad + static_cast<int64_t>(shape.width[0]) * in1;
+      for (int o = 0; o < shape.width[0]; ++o) {
+        for (int f = 0; f < dim; ++f) {
+          head_grad[o * in1 + f] = head_grad[o * in1 + f] + delta[o] * p[f];
+          head_grad[o * in1 + dim + f] = head_grad[o * in1 + dim + f] + delta[o] * q[f];
+        }
+        g_b1[o] = g_b1[o] + delta[o];
+      }
+    }
+    for (int f = 0; f < dim; ++f) {
+      float gu = 0.0f, gi = 0.0f;
+      for (int o = 0; o < shape.width[0]; ++o) {
+        const float pu = w1[o * in1 + f] * delta[o];
+        const float pi = w1[o * in1 + dim + f] * delta[o];
+        gu = gu + pu;
+        gi = gi + pi;
+      }
+      if (user) user[f] = user[f] + gu;
+      if (item) item[f] = item[f] + gi;
+    }
+  }
 };
 
 }  // namespace srns

@@ -33,6 +33,11 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
 // The view of a host model.
 ModelView view_of(const Model& model);
 
+// The model a run starts from: the model file config.init when set, else init_model. A file
+// that does not fit (another scorer, dim, user or item count, the MLP's layers) is refused
+// with std::invalid_argument naming every difference.
+Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items);
+
 // Binary file: magic "SRNSMDL1", int32 kind (0 GMF, 1 MF, 2 MLP), n_users, n_items, dim; for
 // an MLP then int32 activation (0 sigmoid, 1 relu, 2 tanh), depth and the depth hidden widths;
 // then P, Q and the head as little-endian float32. GMF and MF files are as they always were.

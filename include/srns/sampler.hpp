@@ -33,14 +33,20 @@ namespace srns {
 
 struct TrainConfig;
 
-// A numeric flag of one sampler (--flag VALUE), range-checked where it is parsed.
+// A flag of one sampler (--flag VALUE), range-checked where it is parsed: a number, or, when
+// `choices` is not empty, one of those words (held as its index: min 0, max choices - 1,
+// integer; default_value is the default word's index).
 struct SamplerOption {
   std::string flag;  // without the dashes, e.g. "popularity-exponent"
   double default_value;
   double min, max;  // accepted closed range
   bool integer;     // whole numbers only
   std::string help;
+  std::vector<std::string> choices = {};
 };
+
+// The text of an option's value: the word for a choice, else the number.
+std::string sampler_option_text(const SamplerOption& option, double value);
 
 struct SamplerInfo {
   std::string name;          // --sampler NAME
@@ -51,9 +57,17 @@ struct SamplerInfo {
   // A non-sampling objective (ENMF): draws no negatives; each of its own batches gives the
   // summed row gradients directly, and the batch loop hands them to the optimiser.
   bool row_gradients = false;
+  // Its math is written for a score linear in the user and the item embedding (GMF, MF), as
+  // ENMF's Gram identity: --model mlp is refused (so are the generator samplers': their CUDA
+  // steps are GMF's).
+  bool linear_scorer_only = false;
   // Defaults of general flags that this unit's method prescribes ({"lr", "0.05"}, ...): the
   // CLI applies them when the flag is not given.
   std::vector<std::pair<std::string, std::string>> flag_defaults = {};
+  // Trains a generator model adversarially (GAN: RNS-AS, IRGAN, AdvIR): it starts from the
+  // run's initial model, which should be a pretrained one (--init); on the GPU its batch holds
+  // one more kernel, the generator's optimiser step.
+  bool generator = false;
 };
 
 // Every sampler, in the order of include/srns/samplers/all.hpp.

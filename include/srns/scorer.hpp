@@ -15,6 +15,10 @@
 // and the pair's loss includes the L2 term reg/2 (|p_u|^2 + |q_i|^2 + |q_j|^2) on the rows it
 // uses (per occurrence, as the official code's l2_regularizer on looked-up rows).
 //
+// The gradient of one score, scaled by dL/dr (a generator's REINFORCE term, where the loss is
+// not a pair loss), is added to the rows given: add_score_gradient(p_u, q_i, d, user, item, head)
+// adds d dr/dp_u, d dr/dq_i, d dr/dhead (a null row is skipped).
+//
 // Scorers:
 //   GmfScorer  GMF r = beta^T (p_u ⊙ q_i), head = beta [F], c_u = p_u ⊙ beta (NCF, He et al.
 //              WWW'17); MF is the same scorer with beta fixed to ones (head not trained).
@@ -58,19 +62,43 @@ struct GmfScorer {
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment). With
   // w = d_pos q_i + d_neg q_j:  dL/dp_u = beta ⊙ w + reg p_u,  dL/dq_i = d_pos (p_u ⊙ beta) +
   // reg q_i,  dL/dq_j = d_neg (p_u ⊙ beta) + reg q_j,  dL/dbeta = p_u ⊙ w.
+  // The element-wise gradients form one loop (it vectorises); the squared norms are summed in
+  // a second, in element order, a chunk of per-element terms at a time.
   SRNS_HD float pair_gradient(const float* p, const float* qi, const float* qj, int loss_kind,
                               float reg, float r_pos, float r_neg, float* grad) const {
     const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
-    float sq = 0.0f;
     for (int f = 0; f < dim; ++f) {
       const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], beta[f], lg.d_pos, lg.d_neg, reg);
       grad[f] = g.user;
       grad[dim + f] = g.pos;
       grad[2 * dim + f] = g.neg;
       grad[3 * dim + f] = g.beta;
-      sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
+    }
+    float sq = 0.0f;
+    for (int base = 0; base < dim; base += kLanes) {
+      const int n = dim - base < kLanes ? dim - base : kLanes;
+      float term[kLanes];
+      for (int l = 0; l < n; ++l) {
+        const int f = base + l;
+        term[l] = p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
+      }
+      for (int l = 0; l < n; ++l) sq += term[l];
     }
     return lg.loss + 0.5f * reg * sq;
+  }
+
+  // user += d (beta ⊙ q), item += d (p ⊙ beta), head += d (p ⊙ q); null rows are skipped.
+  SRNS_HD void add_score_gradient(const float* p, const float* q, float d, float* user, float* item,
+                                  float* head) const {
+    if (user) {
+      for (int f = 0; f < dim; ++f) user[f] = user[f] + d * (beta[f] * q[f]);
+    }
+    if (item) {
+      for (int f = 0; f < dim; ++f) item[f] = item[f] + d * (p[f] * beta[f]);
+    }
+    if (head) {
+      for (int f = 0; f < dim; ++f) head[f] = head[f] + d * (p[f] * q[f]);
+    }
   }
 };
 

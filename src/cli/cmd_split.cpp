@@ -30,7 +30,8 @@ Examples:
   srns split --format ncf --train ml-1m.train.rating --test ml-1m.test.rating \
              --test-negatives ml-1m.test.negative --out ncf-ml1m
   srns split --format ncf --train ml-1m.train.pairs.tsv --test ml-1m.test.rating \
-             --test-negatives ml-1m.test.negative --val-from-train --out ncf-ml1m-val
+             --test-negatives ml-1m.test.negative --val-from-train --eval-negatives 99 \
+             --out ncf-ml1m-val       # NCF's ML-1M with a validation set carved out of train
 )";
 
 }  // namespace
@@ -56,8 +57,8 @@ int cmd_split(int argc, char** argv) {
       "val", "ncf: optional validation file (SRNS real-data val.tsv)",
       cxxopts::value<std::string>()->default_value(""))(
       "val-from-train",
-      "ncf: carve a validation set out of train: one random training item per user, with as "
-      "many negatives of its own as the test rows have (seeded by --seed)");
+      "ncf: carve a validation set out of train, one random training item per user (users "
+      "with at least two), each with its own --eval-negatives sampled negatives");
   options.add_options("Split")("protocol", "loo (leave-one-out by time) or ratio",
                                cxxopts::value<std::string>()->default_value("loo"))(
       "ratio", "ratio protocol weights, train:test or train:val:test",
@@ -82,21 +83,27 @@ int cmd_split(int argc, char** argv) {
           "--format ncf needs --train and --test (and --test-negatives for sampled "
           "evaluation)");
     }
-    if (r.count("val-from-train") && !r["val"].as<std::string>().empty()) {
-      throw UsageError("--val and --val-from-train both give a validation set; choose one");
-    }
     data = read_presplit(r["train"].as<std::string>(), r["test"].as<std::string>(),
                          r["test-negatives"].as<std::string>(), r["val"].as<std::string>());
     meta["source"] = r["train"].as<std::string>();
     if (r.count("val-from-train")) {
-      const uint64_t seed = r["seed"].as<uint64_t>();
-      carve_validation(&data, seed);
-      meta["validation"] = "one random training item per user (--val-from-train)";
-      meta["seed"] = seed;
+      if (!r["val"].as<std::string>().empty()) {
+        throw UsageError("--val-from-train and --val contradict each other: choose one");
+      }
+      const int n_neg = r["eval-negatives"].as<int>();
+      if (n_neg < 1) throw UsageError("--val-from-train needs --eval-negatives >= 1");
+      carve_validation(&data, n_neg, r["seed"].as<uint64_t>());
+      meta["validation"] = "carved from train: one random training item per user, " +
+                           std::to_string(n_neg) + " sampled negatives, seed " +
+                           std::to_string(r["seed"].as<uint64_t>());
     }
   } else {
     const std::string input = r["input"].as<std::string>();
     if (input.empty()) throw UsageError("--input LOG is required (or --format ncf)");
+    if (r.count("val-from-train")) {
+      throw UsageError(
+          "--val-from-train is for --format ncf (a log's split has its own validation)");
+    }
     LogOptions log_options;
     log_options.format = format == "movielens" ? LogFormat::kMovieLens
                          : format == "tsv"     ? LogFormat::kTsv

@@ -1,7 +1,11 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -62,6 +66,30 @@ std::string samplers_help() {
   return s.str();
 }
 
+// Each sampler option's flag with the samplers that take it, in registry order (samplers may
+// share a flag, e.g. the GAN samplers' --gen-lr).
+std::vector<std::pair<std::string, std::vector<std::string>>> sampler_flags() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> flags;
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      auto at = std::find_if(flags.begin(), flags.end(),
+                             [&](const auto& f) { return f.first == o.flag; });
+      if (at == flags.end()) at = flags.insert(flags.end(), {o.flag, {}});
+      at->second.push_back(info.name);
+    }
+  }
+  return flags;
+}
+
+// Sampler `name`'s option `flag` (both exist).
+const SamplerOption& option_of(const std::string& name, const std::string& flag) {
+  const SamplerInfo* info = find_sampler(name);
+  for (const SamplerOption& o : info->options) {
+    if (o.flag == flag) return o;
+  }
+  throw std::logic_error("sampler " + name + " has no option --" + flag);
+}
+
 std::string default_run_dir(const std::string& sampler) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
@@ -87,6 +115,26 @@ void apply_flag_default(TrainConfig* c, const std::string& flag, const std::stri
   } else {
     throw std::logic_error("flag_defaults: --" + flag + " cannot be given a default");
   }
+}
+
+// --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
+// run_srns.sh) for every flag the user did not give.
+void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
+  auto unless_given = [&](const char* flag, auto apply) {
+    if (!r.count(flag)) apply();
+  };
+  unless_given("sampler", [&] { c->sampler = "srns-syn"; });
+  unless_given("s1", [&] { c->srns.s1 = 20; });
+  unless_given("s2", [&] { c->srns.s2 = 20; });
+  unless_given("tau", [&] { c->srns.tau = 1.0f; });
+  unless_given("alpha", [&] { c->srns.alpha = 10.0f; });
+  unless_given("t0", [&] { c->srns.t0 = 50; });
+  unless_given("window", [&] { c->srns.window = 5; });
+  unless_given("reg", [&] { c->optim.reg = 0.0f; });
+  unless_given("ties", [&] { c->eval.ties = Ties::kOptimistic; });
+  unless_given("eval", [&] { c->eval.mode = EvalMode::kFull; });
+  unless_given("patience", [&] { c->eval.patience = 0; });
+  unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
 }
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
@@ -117,6 +165,7 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
                                  {"adam", "lazy-adam", "sgd", "adagrad"});
   apply_flag_default(&c, "optimizer", opt);
   c.optim.adagrad_init = r["adagrad-init"].as<float>();
+  c.optim.hogwild = r["hogwild"].as<bool>();
   c.optim.lr = r["lr"].as<float>();
   c.optim.reg = r["reg"].as<float>();
   c.batch_size = r["batch-size"].as<int>();
@@ -126,16 +175,29 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   if (!find_sampler(c.sampler)) {
     throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
   }
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      if (!r.count(o.flag)) continue;
-      if (info.name != c.sampler) {
-        throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
-                         ", not of --sampler " + c.sampler);
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    if (!r.count(flag)) continue;
+    if (std::find(samplers.begin(), samplers.end(), c.sampler) == samplers.end()) {
+      std::string names;
+      for (const std::string& name : samplers) names += (names.empty() ? "" : ", ") + name;
+      throw UsageError("--" + flag + " is an option of --sampler " + names + ", not of --sampler " +
+                       c.sampler);
+    }
+    const SamplerOption& o = option_of(c.sampler, flag);
+    if (o.choices.empty()) {
+      c.sampler_options[flag] = r[flag].as<double>();
+    } else {
+      const std::string word = r[flag].as<std::string>();
+      const auto at = std::find(o.choices.begin(), o.choices.end(), word);
+      if (at == o.choices.end()) {
+        std::string list;
+        for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
+        throw UsageError("--" + flag + " must be one of " + list + " (got '" + word + "')");
       }
-      c.sampler_options[o.flag] = r[o.flag].as<double>();
+      c.sampler_options[flag] = static_cast<double>(at - o.choices.begin());
     }
   }
+  c.init = r["init"].as<std::string>();
   SrnsConfig& s = c.srns;
   s.s1 = r["s1"].as<int>();
   s.s2 = r["s2"].as<int>();
@@ -155,6 +217,10 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.history = hist == "dense"    ? HistoryMode::kDense
               : hist == "pooled" ? HistoryMode::kPooled
                                  : HistoryMode::kAuto;
+  s.history_precision = choice("history-precision", r["history-precision"].as<std::string>(),
+                               {"float", "half"}) == "half"
+                            ? HistoryPrecision::kHalf
+                            : HistoryPrecision::kFloat;
   s.fn_file = r["fn-file"].as<std::string>();
   s.sigma = r["sigma"].as<float>();
   s.fn_num = r["fn-num"].as<int>();
@@ -179,6 +245,9 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.gpu = r["gpu"].as<int>();
   c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
   c.phase_timing = r.count("phase-timing") > 0;
+  const std::string protocol =
+      choice("protocol", r["protocol"].as<std::string>(), {"default", "syn-official"});
+  if (protocol == "syn-official") apply_syn_official(r, &c);
   for (const auto& [flag, value] : find_sampler(c.sampler)->flag_defaults) {
     if (!r.count(flag)) apply_flag_default(&c, flag, value);
   }
@@ -223,12 +292,20 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
       cxxopts::value<float>()->default_value("0.01"))(
-      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
+      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"))(
+      "init",
+      "Start from this model.bin (e.g. a Uniform-BPR pretrain) instead of a random model; it "
+      "must match the data, --model and --dim",
+      cxxopts::value<std::string>()->default_value(""));
   options.add_options("Optimiser")(
       "optimizer",
       "adam (dense, as TF1: paper parity), lazy-adam (touched rows only), sgd, or adagrad "
       "(TF1's; ENMF's)",
       cxxopts::value<std::string>()->default_value("adam"))(
+      "hogwild",
+      "With --optimizer sgd on the CPU: apply each pair's update at once, lock-free across "
+      "threads (Hogwild!, as implicit's BPR), instead of one deterministic step per batch; "
+      "faster, but not reproducible (results depend on thread timing)")(
       "adagrad-init", "Adagrad's initial accumulator",
       cxxopts::value<float>()->default_value("0.1"))(
       "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
@@ -240,6 +317,11 @@ int cmd_train(int argc, char** argv) {
       "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
   options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
                                  cxxopts::value<std::string>()->default_value(d.sampler))(
+      "protocol",
+      "syn-official: the official synthetic-data code (Fig. 2, 3) for every flag not given: "
+      "--sampler srns-syn --s1 20 --s2 20 --tau 1 --alpha 10 --t0 50 --reg 0 --ties optimistic "
+      "--eval full --ks 1,3,5 --patience 0",
+      cxxopts::value<std::string>()->default_value("default"))(
       "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
       cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
@@ -260,6 +342,10 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
       cxxopts::value<std::string>()->default_value("auto"))(
+      "history-precision",
+      "Recorded scores as float, or half (binary16: half the memory and bandwidth, ~3 "
+      "significant digits, so selections differ slightly from float)",
+      cxxopts::value<std::string>()->default_value("float"))(
       "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
       cxxopts::value<std::string>()->default_value(""))(
       "sigma", "Share of each user's false negatives available for injection",
@@ -301,12 +387,18 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
       "json", "Print summary.json to stdout at the end");
 
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      std::ostringstream def;
-      def << o.default_value;
-      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
-                                     cxxopts::value<double>()->default_value(def.str()));
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    const SamplerOption& o = option_of(samplers[0], flag);  // help and default: the first's
+    std::string head = "[";
+    for (size_t k = 0; k < samplers.size(); ++k) head += (k ? ", " : "") + samplers[k];
+    head += "] ";
+    const std::string def = sampler_option_text(o, o.default_value);
+    if (o.choices.empty()) {
+      options.add_options("Sampler")(flag, head + o.help,
+                                     cxxopts::value<double>()->default_value(def));
+    } else {
+      options.add_options("Sampler")(flag, head + o.help,
+                                     cxxopts::value<std::string>()->default_value(def));
     }
   }
 
@@ -324,6 +416,12 @@ int cmd_train(int argc, char** argv) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
     out = default_run_dir(config.sampler);
+  }
+  if (find_sampler(config.sampler)->generator && config.init.empty()) {
+    std::cerr << "srns: note: --sampler " << config.sampler
+              << " starts its generator and recommender from the same random model; the paper "
+                 "starts both from a pretrained one (--init MODEL, e.g. the model.bin of a "
+                 "--sampler uniform run)\n";
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
   std::string note;

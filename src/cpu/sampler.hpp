@@ -12,6 +12,7 @@
 
 namespace srns::cpu {
 
+struct StepOutput;  // cpu_ops.hpp: per-pair losses and gradient rows
 struct RowGradients;  // cpu_ops.hpp
 
 // What a non-sampling objective's batch trained: its loss (with L2) and the positive pairs.
@@ -47,6 +48,14 @@ class Sampler {
   virtual void begin_epoch(int /*t*/, const ModelView& /*model*/) {}
   // negative[k] for every pair k of the batch, with the model as it is at the batch's start.
   virtual void select(const Batch& batch, const ModelView& model, int32_t* negative) = 0;
+  // The sampler's own batch step, for a sampler that changes the recommender's pair loss
+  // (AdvIR's adversarial training): negative[k] and every pair's loss and gradient row in `out`,
+  // what select + cpu::pair_gradients compute for the others. Returns false when the sampler
+  // has none; the batch loop then runs select and pair_gradients.
+  virtual bool fused_step(const Batch& /*batch*/, const ModelView& /*model*/, int /*loss_kind*/,
+                          float /*reg*/, int32_t* /*negative*/, StepOutput* /*out*/) {
+    return false;
+  }
   // End of epoch t; t = -1 is before training.
   virtual void end_epoch(int /*t*/, const ModelView& /*model*/) {}
   // The state a checkpoint needs to resume the run exactly.
@@ -54,6 +63,11 @@ class Sampler {
   virtual void load(std::istream& /*in*/) {}
   // Bytes of the state held after setup().
   virtual int64_t footprint() const { return 0; }
+  // Whether select() may run for several batches of an epoch at once, from several threads
+  // (each call then runs on its calling thread alone): true for samplers whose select changes
+  // no state and reads no model (uniform, popularity). --hogwild then trains a whole epoch in
+  // one parallel region.
+  virtual bool batches_independent() const { return false; }
 
   // Non-sampling objectives (SamplerInfo::row_gradients, ENMF) only: batches of epoch t (the
   // unit's own; `pair_batches` is what a sampler's epoch has), and batch b's summed row

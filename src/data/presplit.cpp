@@ -7,15 +7,13 @@
 //   val         user<TAB>item                  optional (SRNS real data): row k is ranked against
 //                                              test row k's negatives, as the official code does
 // n_users and n_items are max id + 1 over all files, negatives included. Also the user<TAB>item
-// reader for per-user item sets (false-negative sets, ground truth), and carve_validation: one
-// random training item per user moved to validation, with its own sampled negatives.
+// reader for per-user item sets (false-negative sets, ground truth).
 #include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "srns/data.hpp"
-#include "srns/rng.hpp"
 #include "text_io.hpp"
 
 namespace srns {
@@ -141,31 +139,6 @@ Dataset read_presplit(const std::string& train_path, const std::string& test_pat
   data.train = Csr::from_pairs(train.pairs, data.n_users);
   data.validate();
   return data;
-}
-
-void carve_validation(Dataset* data, uint64_t seed) {
-  if (!data->val.empty())
-    throw DataError("carve_validation: the split already has validation rows");
-  constexpr uint32_t kCarveStream = 3;  // eval-negative stream (split.cpp: 1 val, 2 test)
-  std::vector<Pair> train, val, known = data->test.rows;
-  for (int32_t u = 0; u < data->n_users; ++u) {
-    const int64_t n = data->train.row_size(u);
-    const int32_t* row = data->train.row(u);
-    // Users with one training item keep it: training needs at least one positive per user.
-    PhiloxStream s = make_stream(seed, kRngSplit, 1, 0u, static_cast<uint32_t>(u));
-    const int64_t pick = n >= 2 ? static_cast<int64_t>(s.below(static_cast<uint32_t>(n))) : -1;
-    for (int64_t k = 0; k < n; ++k) {
-      (k == pick ? val : train).push_back({u, row[k]});
-      known.push_back({u, row[k]});
-    }
-  }
-  data->train = Csr::from_pairs(train, data->n_users);
-  data->val.rows = std::move(val);
-  if (data->test.has_negatives()) {
-    sample_eval_negatives(data->val, Csr::from_pairs(known, data->n_users), data->n_items,
-                          data->test.n_neg, seed, kCarveStream);
-  }
-  data->validate();
 }
 
 Csr read_user_items(const std::string& path, int32_t n_users, int32_t n_items) {

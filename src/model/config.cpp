@@ -45,6 +45,8 @@ void validate(const TrainConfig& c) {
   require(c.optim.beta2 >= 0 && c.optim.beta2 < 1, "Adam beta2 must be in [0, 1)");
   require(c.optim.eps > 0, "Adam epsilon must be positive");
   require(c.optim.adagrad_init > 0, "--adagrad-init must be positive");
+  require(!c.optim.hogwild || c.optim.kind == OptimizerKind::kSgd,
+          "--hogwild needs --optimizer sgd (it applies plain SGD updates pair by pair)");
   require(c.batch_size > 0, "--batch-size must be positive");
   require(c.epochs >= 0, "--epochs must be >= 0");
   require(c.loss == kLossBpr || c.loss == kLossHinge || c.loss == kLossBce, "unknown --loss");
@@ -66,6 +68,9 @@ void validate(const TrainConfig& c) {
   const SamplerInfo* info = find_sampler(c.sampler);
   require(info != nullptr,
           "--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
+  require(!c.optim.hogwild || !info->generator,
+          "--hogwild applies plain per-pair SGD to the recommender, but --sampler " + c.sampler +
+              " trains a generator beside it in its own step: drop --hogwild");
   for (const auto& [flag, value] : c.sampler_options) {
     const SamplerOption* option = nullptr;
     for (const SamplerOption& o : info->options) {
@@ -78,11 +83,15 @@ void validate(const TrainConfig& c) {
     require(!option->integer || value == static_cast<double>(static_cast<int64_t>(value)),
             "--" + flag + " must be a whole number (got " + format_number(value) + ")");
   }
+  require(!info->linear_scorer_only || c.model.kind != ModelKind::kMlp,
+          "--sampler " + c.sampler +
+              " needs --model gmf or mf: its math is written for a score linear in the user and "
+              "the item embedding (see its --help entry)");
+  require(!info->generator || c.model.kind != ModelKind::kMlp,
+          "--sampler " + c.sampler +
+              " needs --model gmf or mf: the GAN samplers' CUDA steps (generator gradient, "
+              "adversarial term) are written for GMF only");
   if (info->row_gradients) {
-    require(c.model.kind != ModelKind::kMlp,
-            "--sampler " + c.sampler +
-                " needs --model gmf or mf: its whole-data loss uses the Gram-matrix identity of a "
-                "score linear in the user and the item embedding");
     require(c.optim.kind == OptimizerKind::kAdagrad || c.optim.kind == OptimizerKind::kAdam,
             "--sampler " + c.sampler +
                 " moves every item row each batch: use --optimizer adagrad (its default) or adam");
@@ -147,6 +156,10 @@ std::string to_string(HistoryMode k) {
     default:
       return "auto";
   }
+}
+
+std::string to_string(HistoryPrecision k) {
+  return k == HistoryPrecision::kHalf ? "half" : "float";
 }
 
 std::string to_string(EvalMode k) {

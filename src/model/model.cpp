@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
@@ -93,6 +95,42 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
     for (int f = 0; f < config.dim; ++f) {
       m.head[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
     }
+  }
+  return m;
+}
+
+Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items) {
+  if (config.init.empty()) return init_model(config.model, n_users, n_items, config.seed);
+  Model m = load_model(config.init);
+  std::vector<std::string> diff;
+  if (m.kind != config.model.kind) {
+    diff.push_back("its scorer is " + to_string(m.kind) + " where --model is " +
+                   to_string(config.model.kind));
+  }
+  if (m.dim != config.model.dim) {
+    diff.push_back("its dim is " + std::to_string(m.dim) + " where --dim is " +
+                   std::to_string(config.model.dim));
+  }
+  if (m.kind == ModelKind::kMlp && config.model.kind == ModelKind::kMlp &&
+      (mlp_layers_text(m.mlp) != mlp_layers_text(config.model.mlp) ||
+       m.mlp.activation != config.model.mlp.activation)) {
+    diff.push_back("its tower is " + mlp_layers_text(m.mlp) + " " +
+                   mlp_activation_name(m.mlp.activation) + " where --mlp-layers and " +
+                   "--mlp-activation give " + mlp_layers_text(config.model.mlp) + " " +
+                   mlp_activation_name(config.model.mlp.activation));
+  }
+  if (m.n_users != n_users) {
+    diff.push_back("it has " + std::to_string(m.n_users) + " users where the data has " +
+                   std::to_string(n_users));
+  }
+  if (m.n_items != n_items) {
+    diff.push_back("it has " + std::to_string(m.n_items) + " items where the data has " +
+                   std::to_string(n_items));
+  }
+  if (!diff.empty()) {
+    std::string msg = "--init " + config.init + " does not fit this run: ";
+    for (size_t k = 0; k < diff.size(); ++k) msg += (k ? "; " : "") + diff[k];
+    throw std::invalid_argument(msg + " (was it trained on another split or with other flags?)");
   }
   return m;
 }

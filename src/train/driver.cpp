@@ -82,11 +82,11 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
   data.validate();
   std::ostream& log = options.log ? *options.log : std::cout;
   const auto run_start = Clock::now();
+  const Model init = initial_model(config, data.n_users, data.n_items);  // before any file
   std::unique_ptr<RunDir> run_dir;
   if (!options.out_dir.empty()) run_dir = std::make_unique<RunDir>(options.out_dir);
 
   const TrainingSet set = prepare_training_set(data, config);
-  const Model init = init_model(config.model, data.n_users, data.n_items, config.seed);
   backend.setup(set, config, init);
 
   RunSummary summary;

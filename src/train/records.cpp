@@ -18,15 +18,24 @@ nlohmann::json to_json(const TrainConfig& c) {
   }
   j["optimizer"] = {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
-      {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};
-  if (c.optim.kind == OptimizerKind::kAdagrad)
+      {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg},
+      {"hogwild", c.optim.hogwild}};
+  if (c.optim.kind == OptimizerKind::kAdagrad) {
     j["optimizer"]["adagrad_init"] = c.optim.adagrad_init;
+  }
   j["loss"] = loss_name(c.loss);
   j["sampler"] = c.sampler;
   const SamplerInfo* info = find_sampler(c.sampler);
   if (info && !info->options.empty()) {
     nlohmann::json options;
-    for (const SamplerOption& o : info->options) options[o.flag] = sampler_option(c, o.flag);
+    for (const SamplerOption& o : info->options) {
+      const double value = sampler_option(c, o.flag);
+      if (o.choices.empty()) {
+        options[o.flag] = value;
+      } else {
+        options[o.flag] = sampler_option_text(o, value);
+      }
+    }
     j["sampler_options"] = options;
   }
   if (info && info->srns_memory) {
@@ -42,6 +51,7 @@ nlohmann::json to_json(const TrainConfig& c) {
                  {"update_every", s.update_every},
                  {"variance_of", s.raw_variance ? "raw" : "p_pos"},
                  {"history", to_string(s.history)},
+                 {"history_precision", to_string(s.history_precision)},
                  {"fn_file", s.fn_file},
                  {"sigma", s.sigma},
                  {"fn_num", s.fn_num}};
@@ -58,6 +68,7 @@ nlohmann::json to_json(const TrainConfig& c) {
   j["keep_last_batch"] = c.keep_last_batch;
   j["epochs"] = c.epochs;
   j["seed"] = c.seed;
+  j["init"] = c.init;
   j["threads"] = c.threads;
   j["device"] = c.device;
   j["deterministic"] = c.deterministic;

@@ -1,4 +1,5 @@
 // The sampler registry (sampler.hpp): every SamplerInfo of include/srns/samplers/all.hpp.
+#include <sstream>
 #include <stdexcept>
 
 #include "srns/config.hpp"
@@ -24,6 +25,17 @@ std::string sampler_names() {
   std::string out;
   for (const SamplerInfo& s : sampler_registry()) out += (out.empty() ? "" : ", ") + s.name;
   return out;
+}
+
+std::string sampler_option_text(const SamplerOption& option, double value) {
+  const int64_t index = static_cast<int64_t>(value);
+  if (!option.choices.empty() && index >= 0 &&
+      index < static_cast<int64_t>(option.choices.size())) {
+    return option.choices[static_cast<size_t>(index)];
+  }
+  std::ostringstream s;
+  s << value;
+  return s.str();
 }
 
 double sampler_option(const TrainConfig& config, const std::string& flag) {

@@ -41,7 +41,7 @@
 
 namespace srns {
 
-constexpr uint32_t kRngAobpr = kRngSamplerBase + 2;  // this sampler's Philox purpose
+constexpr uint32_t kRngAobpr = kRngSamplerBase + 5;  // this sampler's Philox purpose
 constexpr int kAobprMaxTries = 256;
 
 // When the orderings are refreshed (file comment).

@@ -20,7 +20,7 @@
 
 namespace srns {
 
-constexpr uint32_t kRngDns = kRngSamplerBase + 1;  // this sampler's Philox purpose
+constexpr uint32_t kRngDns = kRngSamplerBase + 4;  // this sampler's Philox purpose
 
 // The stream of pair k of batch `batch` in epoch t: its draws are the candidates in order.
 SRNS_HD PhiloxStream dns_stream(uint64_t seed, int t, int64_t batch, int32_t k) {

@@ -33,7 +33,7 @@
 
 namespace srns {
 
-constexpr uint32_t kRngEnmf = kRngSamplerBase + 3;  // this unit's Philox purpose
+constexpr uint32_t kRngEnmf = kRngSamplerBase + 6;  // this unit's Philox purpose
 
 // Dropout factor of element f of batch user u (0 or 1 / keep).
 SRNS_HD float enmf_mask(uint64_t seed, int t, int64_t batch, int32_t u, int f, float keep) {
@@ -90,6 +90,7 @@ inline SamplerInfo enmf_info() {
        {"enmf-keep", 0.9, 0.01, 1.0, false,
         "dropout keep probability on the batch users' embeddings (1: no dropout)"}}};
   info.row_gradients = true;
+  info.linear_scorer_only = true;
   info.flag_defaults = {{"optimizer", "adagrad"},
                         {"lr", "0.05"},
                         {"adagrad-init", "1e-8"},
