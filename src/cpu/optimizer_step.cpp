@@ -53,42 +53,35 @@ void adam_dense(const DenseTable& users, const DenseTable& items, int64_t n_user
   }
 }
 
-void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
-                     const std::vector<float>& grad, const AdamStep& s, int threads) {
+// step(x, g) for element x = row * dim + f of every touched row, g its summed gradient.
+template <class Step>
+void step_touched(int32_t dim, const std::vector<int32_t>& rows, const std::vector<float>& grad,
+                  int threads, Step step) {
   const int64_t n_touched = static_cast<int64_t>(rows.size());
 #pragma omp parallel for num_threads(threads) \
     schedule(static) if (n_touched * dim >= kParallelMinElems)
   for (int64_t r = 0; r < n_touched; ++r) {
     for (int32_t f = 0; f < dim; ++f) {
-      const int64_t x = static_cast<int64_t>(rows[r]) * dim + f;
-      adam_update(&w[x], &m[x], &v[x], grad[r * dim + f], s);
+      step(static_cast<int64_t>(rows[r]) * dim + f, grad[r * dim + f]);
     }
   }
+}
+
+void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
+                     const std::vector<float>& grad, const AdamStep& s, int threads) {
+  step_touched(dim, rows, grad, threads,
+               [&](int64_t x, float g) { adam_update(&w[x], &m[x], &v[x], g, s); });
 }
 
 void adagrad_table(float* w, float* acc, int32_t dim, const std::vector<int32_t>& rows,
                    const std::vector<float>& grad, float lr, int threads) {
-  const int64_t n_touched = static_cast<int64_t>(rows.size());
-#pragma omp parallel for num_threads(threads) \
-    schedule(static) if (n_touched * dim >= kParallelMinElems)
-  for (int64_t r = 0; r < n_touched; ++r) {
-    for (int32_t f = 0; f < dim; ++f) {
-      const int64_t x = static_cast<int64_t>(rows[r]) * dim + f;
-      adagrad_update(&w[x], &acc[x], grad[r * dim + f], lr);
-    }
-  }
+  step_touched(dim, rows, grad, threads,
+               [&](int64_t x, float g) { adagrad_update(&w[x], &acc[x], g, lr); });
 }
 
 void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
                const std::vector<float>& grad, float lr, int threads) {
-  const int64_t n_touched = static_cast<int64_t>(rows.size());
-#pragma omp parallel for num_threads(threads) \
-    schedule(static) if (n_touched * dim >= kParallelMinElems)
-  for (int64_t r = 0; r < n_touched; ++r) {
-    for (int32_t f = 0; f < dim; ++f) {
-      sgd_update(&w[static_cast<int64_t>(rows[r]) * dim + f], grad[r * dim + f], lr);
-    }
-  }
+  step_touched(dim, rows, grad, threads, [&](int64_t x, float g) { sgd_update(&w[x], g, lr); });
 }
 
 }  // namespace

@@ -204,6 +204,19 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
   return h;
 }
 
+// The GPU twin of sampler `name`, set up on the training rows `train` and the model `model`.
+std::unique_ptr<gpu::Sampler> device_sampler(const std::string& name, const TrainingSet& set,
+                                             const TrainConfig& c, const DeviceCsrCopy& train,
+                                             const ModelView& model) {
+  std::unique_ptr<gpu::Sampler> s = gpu::make_sampler(name);
+  gpu::SamplerSetup ss;
+  ss.set = &set;
+  ss.config = &c;
+  ss.train = train.view();
+  s->setup(ss, model);
+  return s;
+}
+
 // A sampler's fused step (negatives + gradients in one kernel) and its select path, against its
 // CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
 // negatives. Every sampler of the registry without SRNS memory, a generator or row gradients
@@ -244,12 +257,7 @@ void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
 
       DeviceModel dm(m);
       DeviceCsrCopy train(d.train), truth(d.truth);
-      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler(sampler);
-      gpu::SamplerSetup ss;
-      ss.set = &set;
-      ss.config = &c;
-      ss.train = train.view();
-      s->setup(ss, dm.view());
+      std::unique_ptr<gpu::Sampler> s = device_sampler(sampler, set, c, train, dm.view());
       s->begin_epoch(t, epoch.refs(), nullptr);
       epoch.set_batch(b, 0);
       const int64_t stride = dm.view().grad_stride();
@@ -295,12 +303,7 @@ void aobpr_refresh_case(Outputs* cpu, Outputs* gpu) {
   hs->setup({&set, &c, 2}, cpu::view_of(m));
   DeviceModel dm(m);
   DeviceCsrCopy train(d.train);
-  std::unique_ptr<gpu::Sampler> gs = gpu::make_sampler("aobpr");
-  gpu::SamplerSetup ss;
-  ss.set = &set;
-  ss.config = &c;
-  ss.train = train.view();
-  gs->setup(ss, dm.view());
+  std::unique_ptr<gpu::Sampler> gs = device_sampler("aobpr", set, c, train, dm.view());
   const int t = 2;
   ParityEpoch epoch(d, c.seed, t, c.batch_size);
   hs->begin_epoch(t, cpu::view_of(m));
@@ -656,13 +659,8 @@ void mlp_case(Outputs* cpu, Outputs* gpu) {
       const TrainingSet tset = prepare_training_set(d, c);
       ParityEpoch epoch(d, c.seed, 1, c.batch_size);
       const HostStep want = host_step("uniform", d, tset, c, m, epoch, 1, 2);
-      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler("uniform");
       DeviceCsrCopy train(d.train), truth(d.truth);
-      gpu::SamplerSetup ss;
-      ss.set = &tset;
-      ss.config = &c;
-      ss.train = train.view();
-      s->setup(ss, dm.view());
+      std::unique_ptr<gpu::Sampler> s = device_sampler("uniform", tset, c, train, dm.view());
       s->begin_epoch(1, epoch.refs(), nullptr);
       epoch.set_batch(2, 0);
       const int64_t stride = dm.view().grad_stride();
@@ -704,12 +702,7 @@ void enmf_case(Outputs* cpu, Outputs* gpu) {
       hs->setup({&set, &c, 2}, cpu::view_of(m));
       DeviceModel dm(m);
       DeviceCsrCopy train(d.train);
-      std::unique_ptr<gpu::Sampler> gs = gpu::make_sampler("enmf");
-      gpu::SamplerSetup ss;
-      ss.set = &set;
-      ss.config = &c;
-      ss.train = train.view();
-      gs->setup(ss, dm.view());
+      std::unique_ptr<gpu::Sampler> gs = device_sampler("enmf", set, c, train, dm.view());
       const int t = 3;
       ParityEpoch epoch(d, c.seed, t, c.batch_size);
       hs->begin_epoch(t, cpu::view_of(m));
