@@ -89,9 +89,11 @@ def main():
                   (f"  ({secs:.0f}s)" if secs else "  (reused)"), flush=True)
 
     report = {"data": a.data, "seeds": seeds, "command": " ".join(sys.argv), "samplers": {}}
+    draws = all("test_neg_draws" in summ for r in results.values() for _, summ in r)
+    columns = metrics + ([f"{m} over draws" for m in metrics] if draws else [])
     lines = [f"# Quality on {a.data}", "", f"Command: `{' '.join(sys.argv)}`", "",
-             "| sampler | " + " | ".join(metrics) + " | best epoch | s/epoch | runs |",
-             "|---" * (len(metrics) + 4) + "|"]
+             "| sampler | " + " | ".join(columns) + " | best epoch | s/epoch | runs |",
+             "|---" * (len(columns) + 4) + "|"]
     for s in samplers:
         rows = sorted(results[s], key=lambda r: r[0])
         entry = {"runs": len(rows), "per_seed": {str(seed): summ["test"] for seed, summ in rows}}
@@ -100,6 +102,13 @@ def main():
             mu, sd = mean_sd([summ["test"][m] for _, summ in rows])
             entry[m] = {"mean": mu, "sd": sd}
             cells.append(f"{mu:.4f} ± {sd:.4f}")
+        # With --neg-draws K: each run's metric averaged over its K test draws (the split's and
+        # K-1 fresh ones), then mean ± sd of those over the seeds.
+        if all("test_neg_draws" in summ for _, summ in rows):
+            for m in metrics:
+                mu, sd = mean_sd([summ["test_neg_draws"]["mean"][m] for _, summ in rows])
+                entry[m + " over draws"] = {"mean": mu, "sd": sd}
+                cells.append(f"{mu:.4f} ± {sd:.4f}")
         be_mu, be_sd = mean_sd([summ["best_epoch"] for _, summ in rows])
         spe_mu, _ = mean_sd([summ["seconds_per_epoch"] for _, summ in rows])
         entry["best_epoch"] = {"mean": be_mu, "sd": be_sd}

@@ -39,6 +39,7 @@
 #include "rank.cuh"
 #include "reduce_gradients.cuh"
 #include "sampler.cuh"
+#include "scorer_warp.cuh"
 #include "srns/backend.hpp"
 
 namespace srns {
@@ -74,10 +75,24 @@ gpu::DeviceCsr csr_view(const DeviceBuffer<int64_t>& off, const DeviceBuffer<int
   return {off.data(), cols.data()};
 }
 
-// A validation or test set on the device, uploaded once.
+// FNV-1a over a set's rows and negatives: an EvalSet at a reused address with other contents
+// (the fresh negative draws of evaluate_over_draws) must not rank the old upload.
+uint64_t fingerprint(const EvalSet& set) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t bytes) {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    for (size_t b = 0; b < bytes; ++b) h = (h ^ p[b]) * 1099511628211ull;
+  };
+  mix(set.rows.data(), set.rows.size() * sizeof(Pair));
+  mix(set.negatives.data(), set.negatives.size() * sizeof(int32_t));
+  return h;
+}
+
+// A validation or test set on the device, uploaded once (again when its contents change).
 struct DeviceEvalSet {
   int64_t rows = 0;
   int32_t n_neg = 0;
+  uint64_t fingerprint = 0;
   DeviceBuffer<int32_t> user, item, negatives;
   DeviceBuffer<RankCount> ranks;
 };
@@ -158,7 +173,8 @@ class CudaBackend final : public Backend {
   ModelView model_view() const {
     DeviceState& s = st();
     return {kind_,         dim_,          s.user.data(),
-            s.item.data(), s.head.data(), static_cast<int32_t>(s.head.size())};
+            s.item.data(), s.head.data(), static_cast<int32_t>(s.head.size()),
+            mlp_};
   }
   gpu::DeviceParams device_params() const {
     DeviceState& s = st();
@@ -193,10 +209,12 @@ class CudaBackend final : public Backend {
   TrainConfig config_;
   TrainingSet set_;
   ModelKind kind_ = ModelKind::kGmf;
+  MlpShape mlp_;
   int32_t n_users_ = 0, n_items_ = 0, dim_ = 0;
   bool graph_mode_ = true;
   int64_t kernels_per_batch_ = 0;
   std::unique_ptr<gpu::Sampler> sampler_;
+  bool rows_written_ = false;  // the batch's row sums came from the unit (no reduction)
   std::unique_ptr<DeviceState> state_;
   gpu::PhaseTimer timer_;
 };
@@ -208,7 +226,10 @@ void CudaBackend::check_footprint(const TrainingSet& set, const TrainConfig& con
   const int64_t reduce_temp =
       config.deterministic ? gpu::ReduceScratch::bytes_for(d.n_users, d.n_items, config.batch_size)
                            : 0;
-  const int64_t local = sampler_->local_bytes_per_thread() * resident_threads_;
+  int64_t local = sampler_->local_bytes_per_thread(config) * resident_threads_;
+  if (config.model.kind == ModelKind::kMlp) {  // ranking and history score with thread forms
+    local = std::max(local, gpu::kMlpThreadFormBytes * resident_threads_);
+  }
   const gpu::DeviceFootprint f = gpu::estimate_device_footprint(
       set, config, order_temp, reduce_temp, sampler_->estimate_bytes(set, config), local);
   size_t free_b = 0, total_b = 0;
@@ -232,6 +253,7 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   set_ = set;
   const Dataset& d = *set.data;
   kind_ = init.kind;
+  mlp_ = init.mlp;
   n_users_ = d.n_users;
   n_items_ = d.n_items;
   dim_ = init.dim;
@@ -273,8 +295,14 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
     for (auto* b : {&s.user_m, &s.user_v, &s.item_m, &s.item_v, &s.head_m, &s.head_v}) {
       b->zero(stream);
     }
+    if (config.optim.kind == OptimizerKind::kAdagrad) {  // m holds Adagrad's accumulators
+      for (auto* b : {&s.user_m, &s.item_m, &s.head_m}) {
+        b->assign(std::vector<float>(b->size(), config.optim.adagrad_init), stream);
+      }
+    }
   }
-  const bool flag_rows = config.optim.kind != OptimizerKind::kAdam;
+  const bool flag_rows =
+      config.optim.kind == OptimizerKind::kLazyAdam || config.optim.kind == OptimizerKind::kSgd;
   s.grads = gpu::RowGradientBuffers(d.n_users, d.n_items, dim_,
                                     static_cast<int32_t>(init.head.size()), flag_rows, stream);
   if (config.deterministic) s.reduce = gpu::ReduceScratch(d.n_users, d.n_items, batch, stream);
@@ -286,9 +314,6 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   s.loss.resize(batch);
   s.grad.resize(static_cast<int64_t>(batch) *
                 (3 * static_cast<int64_t>(dim_) + static_cast<int64_t>(init.head.size())));
-  const int64_t n_batches = batches_per_epoch(n, batch, config.keep_last_batch);
-  s.batch_loss.resize(std::max<int64_t>(1, n_batches));
-  s.batch_fn.resize(std::max<int64_t>(1, n_batches));
   s.counters.resize(1);
   s.counters.zero(stream);
   state_ = std::move(state);
@@ -301,6 +326,9 @@ void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const
   ss.pair_user = s.pair_user.data();
   ss.stream = stream;
   sampler_->setup(ss, model_view());
+  const int64_t n_batches = sampler_->batches(batches_per_epoch(n, batch, config.keep_last_batch));
+  s.batch_loss.resize(std::max<int64_t>(1, n_batches));
+  s.batch_fn.resize(std::max<int64_t>(1, n_batches));
   stream_->synchronize();
 }
 
@@ -323,6 +351,9 @@ void CudaBackend::enqueue_step(const gpu::BatchRefs& refs) {
   args.batch_loss = s.batch_loss.data();
   args.batch_fn = s.batch_fn.data();
   const ModelView model = model_view();
+  rows_written_ =
+      sampler_->row_gradients(refs, model, s.grads.view(), args, s.counters.data(), stream());
+  if (rows_written_) return;
   if (!sampler_->fused_step(refs, model, args, stream())) {
     sampler_->select(refs, model, args.negative, stream());
     gpu::pair_gradients(stream(), refs, model, args);
@@ -332,7 +363,9 @@ void CudaBackend::enqueue_step(const gpu::BatchRefs& refs) {
 void CudaBackend::enqueue_update(const gpu::BatchRefs& refs, int64_t b) {
   DeviceState& s = st();
   gpu::BatchCounters* counters = s.counters.data();
-  if (config_.deterministic) {
+  if (rows_written_) {
+    // the unit summed the rows and advanced the counters
+  } else if (config_.deterministic) {
     gpu::reduce_gradients_ordered(stream(), refs, b, s.negative.data(), s.grad.data(),
                                   s.grads.view(), counters, &s.reduce);
   } else {
@@ -348,7 +381,8 @@ EpochStats CudaBackend::train_epoch(int epoch, const ProgressFn& progress) {
   const cudaStream_t stream = this->stream();
   EpochStats stats;
   const int64_t n = set_.data->train.nnz();
-  const int64_t n_batches = batches_per_epoch(n, config_.batch_size, config_.keep_last_batch);
+  const int64_t n_batches =
+      sampler_->batches(batches_per_epoch(n, config_.batch_size, config_.keep_last_batch));
   if (n_batches == 0) return stats;
   const int64_t n_used = std::min<int64_t>(n, n_batches * config_.batch_size);
 
@@ -411,7 +445,8 @@ EpochStats CudaBackend::train_epoch(int epoch, const ProgressFn& progress) {
   const bool know_truth = !s.truth_off.empty();
   for (int64_t b = 0; b < n_batches; ++b) {
     stats.loss += batch_loss[b];
-    stats.pairs += std::min<int64_t>(config_.batch_size, n - b * config_.batch_size);
+    stats.pairs +=
+        sampler_->batch_pairs(b, std::min<int64_t>(config_.batch_size, n - b * config_.batch_size));
     stats.batches += 1;
     if (know_truth) stats.false_negatives += static_cast<int64_t>(batch_fn[b]);
     if (!std::isfinite(batch_loss[b])) {
@@ -428,7 +463,8 @@ std::vector<RankCount> CudaBackend::rank_sampled(const EvalSet& set) {
   if (rows == 0) return {};
   const cudaStream_t stream = this->stream();
   DeviceEvalSet& e = s.eval_sets[&set];
-  if (e.rows != rows || e.n_neg != set.n_neg) {  // first use of this set: upload it once
+  const uint64_t print = fingerprint(set);
+  if (e.rows != rows || e.n_neg != set.n_neg || e.fingerprint != print) {  // new contents
     std::vector<int32_t> users(rows), items(rows);
     for (int64_t r = 0; r < rows; ++r) {
       users[r] = set.rows[r].user;
@@ -440,6 +476,7 @@ std::vector<RankCount> CudaBackend::rank_sampled(const EvalSet& set) {
     e.ranks.resize(rows);
     e.rows = rows;
     e.n_neg = set.n_neg;
+    e.fingerprint = print;
   }
   gpu::rank_sampled(stream, model_view(), rows, e.user.data(), e.item.data(), set.n_neg,
                     e.negatives.empty() ? nullptr : e.negatives.data(), e.ranks.data());
@@ -474,6 +511,7 @@ Model CudaBackend::get_model() const {
   DeviceState& s = st();
   Model m;
   m.kind = kind_;
+  m.mlp = mlp_;
   m.n_users = n_users_;
   m.n_items = n_items_;
   m.dim = dim_;

@@ -52,7 +52,7 @@ DeviceFootprint estimate_device_footprint(const TrainingSet& set, const TrainCon
                                           int64_t sampler_bytes, int64_t local_bytes) {
   const Dataset& d = *set.data;
   const int64_t users = d.n_users, items = d.n_items, dim = c.model.dim;
-  const int64_t head = head_size(c.model.kind, c.model.dim);
+  const int64_t head = head_size(c.model.kind, c.model.dim, c.model.mlp);
   const int64_t n = d.train.nnz();
   const int64_t b = c.batch_size;
   const int64_t params = dim * (users + items) + head;

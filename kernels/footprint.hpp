@@ -13,7 +13,7 @@ namespace srns::gpu {
 // Bytes by purpose. With U users, I items, F = dim, H head size, n training pairs, B = batch
 // size, N batches per epoch:
 //   model      4 (F (U + I) + H)                                P, Q, head
-//   optimizer  8 (F (U + I) + H) for Adam and lazy Adam, 0 for SGD   moments m, v
+//   optimizer  8 (F (U + I) + H) for Adam, lazy Adam, Adagrad; 0 for SGD   moments m, v
 //   gradients  4 (F (U + I) + H + U + I)                        dense row sums, row flags
 //   data       8 (U + 1) + 4 n + CSR bytes of truth / fn sets   train CSR, pair users
 //   order      24 n + CUB temp                                  keys and indices, x2

@@ -390,9 +390,13 @@ class IrganSampler : public GanSampler {
     a.learned = learned_.data();
     with_scorer(model, [&](const auto& sc) {
       using Scorer = std::decay_t<decltype(sc)>;
-      const size_t smem = sizeof(float) * kIrganWarps * sc.context_size();
-      irgan_step_kernel<Scorer><<<blocks_, kIrganThreads, smem, stream>>>(batch, model, a, p);
-      SRNS_CUDA_LAUNCH_CHECK("irgan_step_kernel");
+      if constexpr (std::is_same_v<Scorer, GmfScorer>) {  // validate refuses --model mlp
+        const size_t smem = sizeof(float) * kIrganWarps * sc.context_size();
+        irgan_step_kernel<Scorer><<<blocks_, kIrganThreads, smem, stream>>>(batch, model, a, p);
+        SRNS_CUDA_LAUNCH_CHECK("irgan_step_kernel");
+      } else {
+        throw std::invalid_argument("the GAN samplers' CUDA step is written for GMF and MF");
+      }
     });
     const int64_t elems =
         (static_cast<int64_t>(d.n_users) + d.n_items) * model.dim + model.head_size;

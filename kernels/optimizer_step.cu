@@ -1,5 +1,7 @@
 // Optimiser step, one launch per batch.
 //   dense Adam   one thread per element of [0, U*F) user | [U*F, (U+I)*F) item | H head
+//                (Adagrad too: a zero gradient leaves an element as it was, so the dense step is
+//                the CPU's touched-rows step, and a unit that moves every item row needs no flags)
 //   lazy / SGD   head elements first, then one warp per (pair slot, role) of the batch: the
 //                role's row (user, positive item, negative item); lane 0 claims the row by
 //                clearing its flag (atomicExch), so each touched row is stepped exactly once,
@@ -18,7 +20,7 @@
 namespace srns::gpu {
 namespace {
 
-enum StepRule : int { kRuleAdam = 0, kRuleSgd = 1 };
+enum StepRule : int { kRuleAdam = 0, kRuleSgd = 1, kRuleAdagrad = 2 };
 
 struct StepArgs {
   int rule;
@@ -31,6 +33,8 @@ __device__ __forceinline__ void step_element(const StepArgs& a, const AdamStep& 
   const float g = *grad;
   if (a.rule == kRuleSgd) {
     sgd_update(w, g, a.lr);
+  } else if (a.rule == kRuleAdagrad) {
+    adagrad_update(w, m, g, a.lr);
   } else {
     adam_update(w, m, v, g, s);
   }
@@ -110,13 +114,15 @@ void optimizer_step(cudaStream_t stream, const OptimConfig& config, bool train_h
                     const BatchRefs& batch, const int32_t* negative, DeviceParams params,
                     DeviceRowGradients g, BatchCounters* counters) {
   StepArgs a;
-  a.rule = config.kind == OptimizerKind::kSgd ? kRuleSgd : kRuleAdam;
+  a.rule = config.kind == OptimizerKind::kSgd       ? kRuleSgd
+           : config.kind == OptimizerKind::kAdagrad ? kRuleAdagrad
+                                                    : kRuleAdam;
   a.lr = config.lr;
   a.beta1 = config.beta1;
   a.beta2 = config.beta2;
   a.eps = config.eps;
   a.train_head = train_head;
-  if (config.kind == OptimizerKind::kAdam) {
+  if (config.kind == OptimizerKind::kAdam || config.kind == OptimizerKind::kAdagrad) {
     const int64_t n =
         (static_cast<int64_t>(params.n_users) + params.n_items) * params.dim + params.head_size;
     dense_step_kernel<<<grid_size(n), kBlock, 0, stream>>>(a, params, g, counters);

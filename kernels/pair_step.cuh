@@ -11,11 +11,16 @@
 //
 // A Draw is a device functor: int32_t operator()(const Scorer* sc, const float* ctx, int64_t b,
 // int32_t k, int32_t u, int32_t i, int lane) const, uniform across the warp; sc and ctx are null
-// in the draw-only path (launch_pair_draw), for draws that read no scores.
+// in the draw-only path (launch_pair_draw), for draws that read no scores. The select path of a
+// draw that reads scores (DNS) is the same kernel without the gradient (launch_pair_select).
+// A Draw may also have `void after_batch(int64_t b, int32_t size) const`: every thread of the
+// kernel calls it once after the batch's pairs (grid-stride work on the sampler's own state
+// that the batch's draws do not read, e.g. AOBPR's ordering refresh into its other buffer).
 #pragma once
 #include <cuda_runtime.h>
 
 #include <type_traits>
+#include <utility>
 
 #include "batch.cuh"
 #include "launch.cuh"
@@ -25,8 +30,16 @@ namespace srns::gpu {
 
 constexpr int kPairStepWarps = 8;  // warps per block
 
+template <class Draw, class = void>
+struct HasAfterBatch : std::false_type {};
+template <class Draw>
+struct HasAfterBatch<
+    Draw, std::void_t<decltype(std::declval<const Draw&>().after_batch(int64_t{0}, int32_t{0}))>>
+    : std::true_type {};
+
 #if defined(__CUDACC__)
-template <class Scorer, class Draw>
+// kGradients false: only negative[k] is written (the select path).
+template <class Scorer, class Draw, bool kGradients>
 __global__ void __launch_bounds__(kPairStepWarps* kWarpSize)
     pair_step_kernel(BatchRefs batch, ModelView m, PairStepArgs a, Draw draw) {
   extern __shared__ float pair_step_smem[];
@@ -47,22 +60,27 @@ __global__ void __launch_bounds__(kPairStepWarps* kWarpSize)
     warp_user_context(sc, p, ctx, lane);
     __syncwarp();
     const int32_t j = draw(&sc, ctx, b, k, u, i, lane);
-    const float r_pos = warp_score(sc, ctx, m.item_row(i), lane);
-    const float r_neg = warp_score(sc, ctx, m.item_row(j), lane);
-    const float loss = warp_pair_gradient(sc, p, m.item_row(i), m.item_row(j), a.loss_kind, a.reg,
-                                          r_pos, r_neg, a.grad + k * stride, lane);
-    if (lane == 0) {
+    if constexpr (kGradients) {
+      const float r_pos = warp_score(sc, ctx, m.item_row(i), lane);
+      const float r_neg = warp_score(sc, ctx, m.item_row(j), lane);
+      const float loss = warp_pair_gradient(sc, p, m.item_row(i), m.item_row(j), a.loss_kind, a.reg,
+                                            r_pos, r_neg, a.grad + k * stride, lane);
+      if (lane == 0) {
+        a.negative[k] = j;
+        a.loss[k] = loss;
+        loss_sum += static_cast<double>(loss);
+        errors += a.truth.contains(u, j) ? 1 : 0;
+      }
+    } else if (lane == 0) {
       a.negative[k] = j;
-      a.loss[k] = loss;
-      loss_sum += static_cast<double>(loss);
-      errors += a.truth.contains(u, j) ? 1 : 0;
     }
     __syncwarp();  // ctx is rewritten by the next pair
   }
-  if (lane == 0 && (loss_sum != 0.0 || errors != 0)) {
+  if (kGradients && lane == 0 && (loss_sum != 0.0 || errors != 0)) {
     atomicAdd(a.batch_loss + b, loss_sum);
     atomicAdd(a.batch_fn + b, errors);
   }
+  if constexpr (HasAfterBatch<Draw>::value) draw.after_batch(b, size);
 }
 
 // negative[k] = draw(null, null, b, k, u, i, 0) for the current batch, one thread per pair: the
@@ -86,18 +104,34 @@ void launch_pair_draw(cudaStream_t stream, const char* name, const BatchRefs& ba
 }
 
 // Launches pair_step_kernel for the model's scorer; `name` names the launch in errors.
-template <class Draw>
-void launch_pair_step(cudaStream_t stream, const char* name, const BatchRefs& batch,
-                      const ModelView& model, const PairStepArgs& args, const Draw& draw) {
+template <bool kGradients, class Draw>
+void launch_pair_kernel(cudaStream_t stream, const char* name, const BatchRefs& batch,
+                        const ModelView& model, const PairStepArgs& args, const Draw& draw) {
   with_scorer(model, [&](const auto& sc) {
     using Scorer = std::decay_t<decltype(sc)>;
     constexpr int kThreads = kPairStepWarps * kWarpSize;
     const size_t smem = sizeof(float) * kPairStepWarps * static_cast<size_t>(sc.context_size());
-    pair_step_kernel<Scorer, Draw>
+    pair_step_kernel<Scorer, Draw, kGradients>
         <<<warp_grid_size(batch.batch_size, kThreads), kThreads, smem, stream>>>(batch, model, args,
                                                                                  draw);
     SRNS_CUDA_LAUNCH_CHECK(name);
   });
+}
+
+// The fused step: negatives, gradient rows, losses and label errors.
+template <class Draw>
+void launch_pair_step(cudaStream_t stream, const char* name, const BatchRefs& batch,
+                      const ModelView& model, const PairStepArgs& args, const Draw& draw) {
+  launch_pair_kernel<true>(stream, name, batch, model, args, draw);
+}
+
+// negative[k] of a draw that reads scores, one warp per pair (c_u in shared memory).
+template <class Draw>
+void launch_pair_select(cudaStream_t stream, const char* name, const BatchRefs& batch,
+                        const ModelView& model, const Draw& draw, int32_t* negative) {
+  PairStepArgs args{};
+  args.negative = negative;
+  launch_pair_kernel<false>(stream, name, batch, model, args, draw);
 }
 #endif
 

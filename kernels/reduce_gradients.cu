@@ -79,8 +79,11 @@ __global__ void head_sum_kernel(int32_t size, const float* grad, int64_t stride,
   if (thread_index() == 0) advance_counters(counters, b);
 }
 
+// head_in_smem: the head's partial sums are gathered per block in shared memory first (heads up
+// to kSmemHeadFloats, GMF's beta and moderate MLP towers); larger heads go to global atomics.
 __global__ void atomic_sum_kernel(BatchRefs batch, const int32_t* negative, const float* grad,
-                                  DeviceRowGradients g, BatchCounters* counters) {
+                                  DeviceRowGradients g, BatchCounters* counters,
+                                  bool head_in_smem) {
   extern __shared__ float head_part[];
   const int lane = static_cast<int>(threadIdx.x) & (kWarpSize - 1);
   const int dim = g.dim;
@@ -88,7 +91,9 @@ __global__ void atomic_sum_kernel(BatchRefs batch, const int32_t* negative, cons
   const int64_t b = batch.counters->batch;
   const int32_t size = batch.size(b);
   const int64_t base = batch.begin(b);
-  for (int f = threadIdx.x; f < g.head_size; f += blockDim.x) head_part[f] = 0.0f;
+  if (head_in_smem) {
+    for (int f = threadIdx.x; f < g.head_size; f += blockDim.x) head_part[f] = 0.0f;
+  }
   __syncthreads();
   for (int64_t k = thread_index() / kWarpSize; k < size; k += thread_count() / kWarpSize) {
     const int32_t u = batch.user[base + k], i = batch.item[base + k], j = negative[k];
@@ -98,7 +103,8 @@ __global__ void atomic_sum_kernel(BatchRefs batch, const int32_t* negative, cons
       atomicAdd(g.item_grad + static_cast<int64_t>(i) * dim + f, gk[dim + f]);
       atomicAdd(g.item_grad + static_cast<int64_t>(j) * dim + f, gk[2 * dim + f]);
     }
-    for (int f = lane; f < g.head_size; f += kWarpSize) atomicAdd(head_part + f, gk[3 * dim + f]);
+    float* head_sum = head_in_smem ? head_part : g.head_grad;
+    for (int f = lane; f < g.head_size; f += kWarpSize) atomicAdd(head_sum + f, gk[3 * dim + f]);
     if (lane == 0 && g.flag_rows) {
       g.user_flag[u] = 1;
       g.item_flag[i] = 1;
@@ -106,7 +112,7 @@ __global__ void atomic_sum_kernel(BatchRefs batch, const int32_t* negative, cons
     }
   }
   __syncthreads();
-  for (int f = threadIdx.x; f < g.head_size; f += blockDim.x) {
+  for (int f = threadIdx.x; head_in_smem && f < g.head_size; f += blockDim.x) {
     if (head_part[f] != 0.0f) atomicAdd(g.head_grad + f, head_part[f]);
   }
   if (blockIdx.x == 0 && threadIdx.x == 0) advance_counters(counters, b);
@@ -164,10 +170,13 @@ int64_t ReduceScratch::bytes_for(int32_t n_users, int32_t n_items, int32_t batch
 
 void reduce_gradients_atomic(cudaStream_t stream, const BatchRefs& batch, const int32_t* negative,
                              const float* grad, DeviceRowGradients g, BatchCounters* counters) {
-  constexpr int kMaxBlocks = 512;  // bounds the global head atomics
+  constexpr int kMaxBlocks = 512;             // bounds the global head atomics
+  constexpr int kSmemHeadFloats = 12 * 1024;  // 48 KiB, the default dynamic shared memory
   const int blocks = std::min(warp_grid_size(batch.batch_size), kMaxBlocks);
-  atomic_sum_kernel<<<blocks, kBlock, sizeof(float) * g.head_size, stream>>>(batch, negative, grad,
-                                                                             g, counters);
+  const bool head_in_smem = g.head_size <= kSmemHeadFloats;
+  const size_t smem = head_in_smem ? sizeof(float) * g.head_size : 0;
+  atomic_sum_kernel<<<blocks, kBlock, smem, stream>>>(batch, negative, grad, g, counters,
+                                                      head_in_smem);
   SRNS_CUDA_LAUNCH_CHECK("atomic_sum_kernel");
 }
 

@@ -204,14 +204,18 @@ class RnsAsSampler : public GanSampler {
     a.weight = weight_;
     with_scorer(model, [&](const auto& sc) {
       using Scorer = std::decay_t<decltype(sc)>;
-      constexpr int kThreads = kGanWarps * kWarpSize;
-      const size_t smem = sizeof(float) * kGanWarps *
-                          static_cast<size_t>(gan_scratch_words(sc.context_size(), a.n_cand));
-      candidate_gan_kernel<Scorer>
-          <<<warp_grid_size(batch.batch_size, kThreads), kThreads, smem, stream>>>(batch, model, a,
-                                                                                   p);
-      SRNS_CUDA_LAUNCH_CHECK(adversarial_ ? "advir candidate_gan_kernel"
-                                          : "rns-as candidate_gan_kernel");
+      if constexpr (std::is_same_v<Scorer, GmfScorer>) {  // validate refuses --model mlp
+        constexpr int kThreads = kGanWarps * kWarpSize;
+        const size_t smem = sizeof(float) * kGanWarps *
+                            static_cast<size_t>(gan_scratch_words(sc.context_size(), a.n_cand));
+        candidate_gan_kernel<Scorer>
+            <<<warp_grid_size(batch.batch_size, kThreads), kThreads, smem, stream>>>(batch, model,
+                                                                                     a, p);
+        SRNS_CUDA_LAUNCH_CHECK(adversarial_ ? "advir candidate_gan_kernel"
+                                            : "rns-as candidate_gan_kernel");
+      } else {
+        throw std::invalid_argument("the GAN samplers' CUDA step is written for GMF and MF");
+      }
     });
     generator_.enqueue_step(batch, stream);
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "batch.cuh"
+#include "reduce_gradients.cuh"
 #include "srns/backend.hpp"
 #include "srns/scorer.hpp"
 
@@ -36,7 +37,7 @@ class Sampler {
   virtual int64_t estimate_bytes(const TrainingSet& set, const TrainConfig& config) const = 0;
   // Local memory per thread of its kernels (cudaFuncGetAttributes); CUDA reserves it for every
   // thread the GPU can hold, so the footprint counts it.
-  virtual int64_t local_bytes_per_thread() const { return 0; }
+  virtual int64_t local_bytes_per_thread(const TrainConfig& /*config*/) const { return 0; }
   virtual void setup(const SamplerSetup& setup, const ModelView& model) = 0;
   // Start of epoch t, after the epoch's pairs are in place (batch.counters->batch is 0).
   virtual void begin_epoch(int /*t*/, const BatchRefs& /*batch*/, cudaStream_t /*stream*/) {}
@@ -52,6 +53,18 @@ class Sampler {
   }
   // End of epoch t; t = -1 is before training.
   virtual void end_epoch(int /*t*/, const ModelView& /*model*/, cudaStream_t /*stream*/) {}
+  // Non-sampling objectives (SamplerInfo::row_gradients, ENMF) only: their batches per epoch,
+  // the positive pairs batch b trains (host side, for the epoch's mean loss), and the batch's
+  // summed row gradients written into g (which the optimiser consumes), its loss added to
+  // args.batch_loss, and the counters advanced as the reduction would (opt_batch, step).
+  // Returns false for a sampler; the loop then runs its fused step or select.
+  virtual int64_t batches(int64_t pair_batches) const { return pair_batches; }
+  virtual int64_t batch_pairs(int64_t /*b*/, int64_t pair_default) const { return pair_default; }
+  virtual bool row_gradients(const BatchRefs& /*batch*/, const ModelView& /*model*/,
+                             DeviceRowGradients /*g*/, const PairStepArgs& /*args*/,
+                             BatchCounters* /*counters*/, cudaStream_t /*stream*/) {
+    return false;
+  }
   // The state a checkpoint needs (the same bytes as the CPU twin's save, so a checkpoint
   // resumes on either backend).
   virtual void save(std::ostream& /*out*/, cudaStream_t /*stream*/) const {}

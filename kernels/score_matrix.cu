@@ -8,7 +8,8 @@
 // canonical lane order and equals the CPU's bit for bit (no contraction; pb rounded before the
 // product).
 //
-// Other scorers: one thread per score through the policy (user context in registers/local).
+// Other scorers (MLP): one warp per user forms c_u in shared memory (warp_user_context), then
+// scores the user's items one after another with the scorer's warp form (scorer_warp.cuh).
 //
 // Shapes: user float[U][F], item float[I][F]; score (u, i) goes to out.put(u, i) (score_out.hpp:
 // a plain matrix, or one ring slot of the SRNS history's [U][I][W] runs, a strided write).
@@ -17,6 +18,7 @@
 #include "lane_math.cuh"
 #include "launch.cuh"
 #include "score_matrix.cuh"
+#include "scorer_warp.cuh"
 
 namespace srns::gpu {
 namespace {
@@ -68,16 +70,24 @@ __global__ void __launch_bounds__(kTileUsers* kTileItems)
   }
 }
 
+constexpr int kWarpsPerBlock = 8;
+
 template <class Scorer>
-__global__ void score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
-                                    ScoreOut out) {
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize)
+    score_matrix_warp_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
+                             ScoreOut out) {
+  extern __shared__ float score_matrix_ctx[];
   const Scorer sc(m);
-  const int64_t n = static_cast<int64_t>(n_users) * n_items;
-  for (int64_t x = thread_index(); x < n; x += thread_count()) {
-    const int64_t u = x / n_items, i = x % n_items;
-    float ctx[kMaxDim];
-    sc.user_context(m.user_row(static_cast<int32_t>(u0 + u)), ctx);
-    out.put(u, i, sc.score(ctx, m.item_row(static_cast<int32_t>(i))));
+  const int lane = static_cast<int>(threadIdx.x) & (kWarpSize - 1);
+  float* ctx = score_matrix_ctx + (threadIdx.x / kWarpSize) * sc.context_size();
+  for (int64_t u = thread_index() / kWarpSize; u < n_users; u += thread_count() / kWarpSize) {
+    warp_user_context(sc, m.user_row(static_cast<int32_t>(u0 + u)), ctx, lane);
+    __syncwarp();
+    for (int32_t i = 0; i < n_items; ++i) {
+      const float r = warp_score(sc, ctx, m.item_row(i), lane);
+      if (lane == 0) out.put(u, i, r);
+    }
+    __syncwarp();  // ctx is rewritten for the next user
   }
 }
 
@@ -96,10 +106,12 @@ void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32
           model, u0, n_users, n_items, out);
       SRNS_CUDA_LAUNCH_CHECK("gmf_score_matrix_kernel");
     } else {
-      score_matrix_kernel<Scorer>
-          <<<grid_size(static_cast<int64_t>(n_users) * n_items), kBlock, 0, stream>>>(
-              model, u0, n_users, n_items, out);
-      SRNS_CUDA_LAUNCH_CHECK("score_matrix_kernel");
+      constexpr int kThreads = kWarpsPerBlock * kWarpSize;
+      const size_t smem = sizeof(float) * kWarpsPerBlock * static_cast<size_t>(sc.context_size());
+      score_matrix_warp_kernel<Scorer>
+          <<<warp_grid_size(n_users, kThreads), kThreads, smem, stream>>>(model, u0, n_users,
+                                                                          n_items, out);
+      SRNS_CUDA_LAUNCH_CHECK("score_matrix_warp_kernel");
     }
   });
 }

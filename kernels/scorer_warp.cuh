@@ -6,11 +6,12 @@
 //                       squares added in f order through shuffles, as the sequential loop adds
 //   thread_score        one thread's whole score with its lane partials in registers
 // A scorer without these forms can still run on the GPU through its policy's own (thread)
-// functions; adding them means overloads of these functions for its policy.
+// functions; adding them means overloads of these functions for its policy (MLP: mlp_warp.cuh).
 #pragma once
 #include <stdint.h>
 
 #include "lane_math.cuh"
+#include "mlp_warp.cuh"  // the MLP scorer's forms of the same functions
 #include "srns/math.hpp"
 #include "srns/scorer.hpp"
 

@@ -62,13 +62,17 @@ class SrnsSampler : public Sampler {
     const SrnsLayout l = plan_srns_layout(*set.data, set, c, !random_);
     const int64_t n = trained_positions(c, set.data->train.nnz());
     const int64_t tracked = l.history && !l.dense ? 8 * l.n_tracked : 0;
-    const int64_t ctx = c.cuda_step == "thread" ? 4 * static_cast<int64_t>(c.batch_size) *
-                                                      context_size(c.model.kind, c.model.dim)
-                                                : 0;
+    const int64_t ctx = c.cuda_step == "thread"
+                            ? 4 * static_cast<int64_t>(c.batch_size) *
+                                  context_size(c.model.kind, c.model.dim, c.model.mlp)
+                            : 0;
     return l.bytes() + tracked + ctx + (n > 0 ? BatchGroupsBuffers::bytes_for(n, c.batch_size) : 0);
   }
 
-  int64_t local_bytes_per_thread() const override { return srns_step_local_bytes(); }
+  int64_t local_bytes_per_thread(const TrainConfig& c) const override {
+    return srns_step_local_bytes(
+        c.model.kind, c.cuda_step == "thread" ? SrnsStepVersion::kThread : SrnsStepVersion::kWarp);
+  }
   void setup(const SamplerSetup& s, const ModelView& model) override;
   void begin_epoch(int t, const BatchRefs& batch, cudaStream_t stream) override;
   void select(const BatchRefs& batch, const ModelView& model, int32_t* negative,
@@ -186,7 +190,8 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& model) {
   memory_.resize(static_cast<int64_t>(d.n_users) * layout_.s1);
   init_memory(stream, view(0), memory_.data());
   if (version_ == SrnsStepVersion::kThread) {
-    ctx_scratch_.resize(static_cast<int64_t>(c.batch_size) * context_size(model.kind, model.dim));
+    ctx_scratch_.resize(static_cast<int64_t>(c.batch_size) *
+                        context_size(model.kind, model.dim, model.mlp));
   }
   const int64_t n = trained_positions(c, d.train.nnz());
   if (n > 0) groups_ = BatchGroupsBuffers(n, c.batch_size);

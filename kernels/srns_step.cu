@@ -335,15 +335,17 @@ void srns_step(cudaStream_t stream, SrnsStepVersion version, const SrnsStepArgs&
   });
 }
 
-int64_t srns_step_local_bytes() {
-  int64_t most = 0;
-  for (int64_t b : {local_bytes(srns_step_thread_kernel<GmfScorer, true>),
-                    local_bytes(srns_step_thread_kernel<GmfScorer, false>),
-                    local_bytes(srns_step_warp_kernel<GmfScorer, true>),
-                    local_bytes(srns_step_warp_kernel<GmfScorer, false>)}) {
-    most = b > most ? b : most;
-  }
-  return most;
+int64_t srns_step_local_bytes(ModelKind kind, SrnsStepVersion version) {
+  const bool mlp = kind == ModelKind::kMlp, thread = version == SrnsStepVersion::kThread;
+  const int64_t a = mlp ? (thread ? local_bytes(srns_step_thread_kernel<MlpScorer, true>)
+                                  : local_bytes(srns_step_warp_kernel<MlpScorer, true>))
+                        : (thread ? local_bytes(srns_step_thread_kernel<GmfScorer, true>)
+                                  : local_bytes(srns_step_warp_kernel<GmfScorer, true>));
+  const int64_t b = mlp ? (thread ? local_bytes(srns_step_thread_kernel<MlpScorer, false>)
+                                  : local_bytes(srns_step_warp_kernel<MlpScorer, false>))
+                        : (thread ? local_bytes(srns_step_thread_kernel<GmfScorer, false>)
+                                  : local_bytes(srns_step_warp_kernel<GmfScorer, false>));
+  return a > b ? a : b;
 }
 
 }  // namespace srns::gpu

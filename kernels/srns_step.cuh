@@ -39,6 +39,6 @@ void srns_step(cudaStream_t stream, SrnsStepVersion version, const SrnsStepArgs&
 
 // Bytes of per-thread local memory the step's kernels use (cudaFuncGetAttributes), for the
 // footprint estimate.
-int64_t srns_step_local_bytes();
+int64_t srns_step_local_bytes(ModelKind kind, SrnsStepVersion version);
 
 }  // namespace srns::gpu

@@ -105,6 +105,14 @@ TEST(Cli, GenSplitTrainEvalRoundTrip) {
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json metrics = nlohmann::json::parse(r.output.substr(r.output.find('{')));
   EXPECT_DOUBLE_EQ(metrics["ndcg@10"].get<double>(), test_ndcg);
+  // Over three negative draws: draw 0 is the split's own, and a mean and sd come with them.
+  r = run("eval --model " + dir.file("run/model.bin") + " --data " + dir.file("syn") +
+          " --neg-draws 3 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json draws = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(draws["draws"], 3);
+  EXPECT_DOUBLE_EQ(draws["per_draw"][0]["ndcg@10"].get<double>(), test_ndcg);
+  EXPECT_GT(draws["sd"]["ndcg@10"].get<double>(), 0.0);
 
   // A second run into the same directory is refused and leaves it as it was.
   const std::string before = testing::read_file(dir.file("run/summary.json"));

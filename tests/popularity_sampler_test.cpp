@@ -7,10 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "cpu/sampler.hpp"
+#include "sampler_test_util.hpp"
 #include "srns/samplers/popularity.hpp"
-#include "srns/synthetic.hpp"
-#include "srns/trainer.hpp"
 
 namespace srns {
 namespace {
@@ -72,25 +70,11 @@ TEST(PopularityNegative, DrawsPopToTheEOverNonPositives) {
   for (int32_t i = 0; i < kItems; ++i) {
     if (i != 1 && i != 4 && i != 7) expect[i] = w[i] / mass;
   }
-  constexpr int kDraws = 200000;
-  std::vector<int64_t> count(kItems, 0);
-  for (int d = 0; d < kDraws; ++d) {
-    const int32_t j = popularity_negative(5, d / 1000, d % 7, d, t.prob.data(), t.alias.data(),
-                                          positives.data(), 3, kItems);
-    ASSERT_TRUE(j >= 0 && j < kItems);
-    ++count[j];
-  }
-  double chi2 = 0;
-  for (int32_t i = 0; i < kItems; ++i) {
-    if (expect[i] == 0.0) {
-      EXPECT_EQ(count[i], 0) << "positive " << i << " drawn";
-      continue;
-    }
-    const double e = expect[i] * kDraws;
-    chi2 += (count[i] - e) * (count[i] - e) / e;
-  }
-  constexpr double kChi2Crit8Dof = 26.12;  // chi-square critical value, 8 dof, p = 0.001
-  EXPECT_LT(chi2, kChi2Crit8Dof);
+  const double chi2 = testing::chi_square_of_draws(expect, 200000, [&](int d) {
+    return popularity_negative(5, d / 1000, d % 7, d, t.prob.data(), t.alias.data(),
+                               positives.data(), 3, kItems);
+  });
+  EXPECT_LT(chi2, testing::kChi2Crit8Dof);
 }
 
 // A user holding almost all the popularity mass still gets a non-positive (the uniform
@@ -106,23 +90,8 @@ TEST(PopularityNegative, FallsBackForAUserWithTheMass) {
 }
 
 TEST(PopularitySampler, TrainsThroughTheRegistryWithItsExponent) {
-  GenConfig g;
-  g.users = 200;
-  g.items = 300;
-  g.interactions = 6000;
-  const Dataset data = generate_dataset(g, SplitOptions());
-  TrainConfig c;
-  c.sampler = "popularity";
-  c.sampler_options["popularity-exponent"] = 0.5;
-  c.model.dim = 16;
-  c.optim.lr = 0.01f;
-  c.epochs = 3;
-  c.eval.ks = {1, 10};
-  c.eval.metric = "ndcg@10";
-  std::unique_ptr<Backend> b = make_cpu_backend(2);
-  RunOptions run;
-  run.quiet = true;
-  const RunSummary s = train(data, c, *b, run);
+  TrainConfig c = testing::short_run_config("popularity", {{"popularity-exponent", 0.5}});
+  const RunSummary s = testing::train_quietly(testing::small_generated_data(), c);
   EXPECT_GT(s.best_val.at("ndcg@10"), 0.1);
   c.sampler_options["popularity-exponent"] = 9.0;  // outside [0, 4]
   EXPECT_THROW(validate(c), std::invalid_argument);

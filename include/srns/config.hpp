@@ -12,7 +12,7 @@
 
 namespace srns {
 
-enum class OptimizerKind { kAdam, kLazyAdam, kSgd };
+enum class OptimizerKind { kAdam, kLazyAdam, kSgd, kAdagrad };
 enum class HistoryMode { kAuto, kDense, kPooled };
 enum class HistoryPrecision { kFloat, kHalf };
 enum class EvalMode { kAuto, kSampled, kFull };
@@ -22,6 +22,9 @@ struct ModelConfig {
   ModelKind kind = ModelKind::kGmf;
   int dim = 32;            // F
   float init_std = 0.01f;  // N(0, init_std) truncated at 2 sd
+  // --model mlp: hidden widths and activation; the default is NCF's tower at F = 32
+  // (2F = 64 -> 32 -> 16 -> 8) with the SRNS paper's sigmoid.
+  MlpShape mlp = {3, {32, 16, 8, 0}, kMlpSigmoid};
 };
 
 struct OptimConfig {
@@ -31,6 +34,7 @@ struct OptimConfig {
   float beta2 = 0.999f;
   float eps = 1e-8f;
   float reg = 0.01f;
+  float adagrad_init = 0.1f;  // Adagrad's initial accumulator (TF's default; ENMF uses 1e-8)
   // SGD only, CPU only: each pair's update applied to its rows at once, lock-free across
   // threads (Hogwild!, Recht et al. 2011), without the batch's ordered reduction. Fast, and not
   // reproducible: results depend on thread timing. The head (shared by every pair) still
@@ -67,6 +71,10 @@ struct EvalConfig {
   int every = 1;                    // validate every n epochs
   std::string metric = "recall@1";  // early-stopping metric
   int patience = 100;               // epochs without improvement before stopping (0: never)
+  // Test of the best model over K negative draws (trainer.hpp: evaluate_over_draws): the
+  // split's own and K - 1 fresh ones from seed neg_seed. 1: the split's own only.
+  int neg_draws = 1;
+  uint64_t neg_seed = 1;
 };
 
 struct TrainConfig {
@@ -100,6 +108,9 @@ struct TrainConfig {
 void validate(const TrainConfig& config);
 
 std::string to_string(ModelKind k);
+std::string mlp_activation_name(int activation);
+// "32,16,8"
+std::string mlp_layers_text(const MlpShape& mlp);
 std::string to_string(OptimizerKind k);
 std::string to_string(HistoryMode k);
 std::string to_string(HistoryPrecision k);

@@ -174,4 +174,11 @@ SRNS_HD void adam_update(float* w, float* m, float* v, float g, const AdamStep& 
 
 SRNS_HD void sgd_update(float* w, float g, float lr) { *w = *w - lr * g; }
 
+// Adagrad, TF1 form: acc += g^2; w -= lr g / sqrt(acc) (acc starts at --adagrad-init > 0, so a
+// zero gradient leaves w and acc exactly as they were: the dense and the lazy step agree).
+SRNS_HD void adagrad_update(float* w, float* acc, float g, float lr) {
+  *acc = *acc + g * g;
+  *w = *w - lr * g / sqrtf(*acc);
+}
+
 }  // namespace srns

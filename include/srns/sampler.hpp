@@ -16,6 +16,9 @@
 // The batch loop then forms the pair gradients through the scorer (scorer.hpp), sums them
 // per row and steps the optimiser; it never asks which sampler it runs.
 //
+// A non-sampling objective (ENMF; SamplerInfo::row_gradients) is the same kind of unit with its
+// own batches, which give the summed row gradients instead of negatives.
+//
 // Adding a sampler: include/srns/samplers/foo.hpp (math + info), one line in
 // include/srns/samplers/all.hpp, src/cpu/foo_sampler.cpp, kernels/foo_sampler.cu, and its
 // tests. Its flags come from its SamplerInfo: the CLI, config.json and validation read them
@@ -23,6 +26,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace srns {
@@ -50,6 +54,16 @@ struct SamplerInfo {
   std::string reference;     // where it comes from
   bool srns_memory = false;  // keeps SRNS's memory and pools: the SRNS flags (--s1 ...) apply
   std::vector<SamplerOption> options;
+  // A non-sampling objective (ENMF): draws no negatives; each of its own batches gives the
+  // summed row gradients directly, and the batch loop hands them to the optimiser.
+  bool row_gradients = false;
+  // Its math is written for a score linear in the user and the item embedding (GMF, MF), as
+  // ENMF's Gram identity: --model mlp is refused (so are the generator samplers': their CUDA
+  // steps are GMF's).
+  bool linear_scorer_only = false;
+  // Defaults of general flags that this unit's method prescribes ({"lr", "0.05"}, ...): the
+  // CLI applies them when the flag is not given.
+  std::vector<std::pair<std::string, std::string>> flag_defaults = {};
   // Trains a generator model adversarially (GAN: RNS-AS, IRGAN, AdvIR): it starts from the
   // run's initial model, which should be a pretrained one (--init); on the GPU its batch holds
   // one more kernel, the generator's optimiser step.

@@ -22,35 +22,22 @@
 // Scorers:
 //   GmfScorer  GMF r = beta^T (p_u ⊙ q_i), head = beta [F], c_u = p_u ⊙ beta (NCF, He et al.
 //              WWW'17); MF is the same scorer with beta fixed to ones (head not trained).
+//   MlpScorer  NCF's MLP tower over [p_u ; q_i] (mlp_scorer.hpp), c_u = the user half of its
+//              first layer.
 //
-// Adding a scorer: a policy struct with GmfScorer's members, a ModelKind, and a case in
-// with_scorer() and head_size(); the samplers and both batch loops only ever call the policy.
+// Adding a scorer: a policy struct with GmfScorer's members (context_size, user_context, score,
+// factor_weight, pair_gradient), a ModelKind, a case in with_scorer() and head_size(), and its
+// warp forms (kernels/scorer_warp.cuh); the samplers and both batch loops only ever call the
+// policy.
 #pragma once
 #include <stdint.h>
 
 #include "srns/hd.hpp"
 #include "srns/math.hpp"
+#include "srns/mlp_scorer.hpp"
+#include "srns/model_view.hpp"
 
 namespace srns {
-
-// Largest embedding dimension F: a user context lives in a stack array of this many floats.
-constexpr int kMaxDim = 1024;
-
-enum class ModelKind { kGmf, kMf };
-
-// The parameters of a model as raw pointers (host or device).
-struct ModelView {
-  ModelKind kind;     // which scorer reads it
-  int32_t dim;        // F
-  const float* user;  // [U][F]
-  const float* item;  // [I][F]
-  const float* head;  // [head_size]
-  int32_t head_size;  // H
-
-  SRNS_HD const float* user_row(int32_t u) const { return user + static_cast<int64_t>(u) * dim; }
-  SRNS_HD const float* item_row(int32_t i) const { return item + static_cast<int64_t>(i) * dim; }
-  SRNS_HD int64_t grad_stride() const { return 3 * static_cast<int64_t>(dim) + head_size; }
-};
 
 // GMF: r(u, i) = beta^T (p_u ⊙ q_i). Scores reduce in the canonical lane order of math.hpp
 // (dot_lanes), so the CPU and the CUDA kernels agree bit for bit.
@@ -68,6 +55,9 @@ struct GmfScorer {
   }
   // r(u, i) = c_u · q_i.
   SRNS_HD float score(const float* ctx, const float* q) const { return dot_lanes(ctx, q, dim); }
+  // Weight of item factor f in u's scores, r(u, i) = sum_f w_f q_i[f] (AOBPR's factor choice):
+  // w_f = p_u[f] beta[f], the same float as c_u[f].
+  SRNS_HD float factor_weight(const float* p_u, int f) const { return p_u[f] * beta[f]; }
 
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment). With
   // w = d_pos q_i + d_neg q_j:  dL/dp_u = beta ⊙ w + reg p_u,  dL/dq_i = d_pos (p_u ⊙ beta) +
@@ -113,37 +103,31 @@ struct GmfScorer {
 };
 
 // Size H of a scorer's head.
-inline int32_t head_size(ModelKind kind, int32_t dim) {
+inline int32_t head_size(ModelKind kind, int32_t dim, const MlpShape& mlp = {}) {
   switch (kind) {
     case ModelKind::kGmf:
     case ModelKind::kMf:
       return dim;
+    case ModelKind::kMlp:
+      return static_cast<int32_t>(mlp_head_size(mlp, dim));
   }
   return 0;
 }
 
 // Whether the optimiser trains the head (MF keeps beta = 1).
-inline bool head_trained(ModelKind kind) { return kind == ModelKind::kGmf; }
+inline bool head_trained(ModelKind kind) { return kind != ModelKind::kMf; }
 
 // Calls f(scorer) with the policy of m.kind over the parameters in `m`; the one place where
 // the engine branches on the scorer.
 template <class F>
 decltype(auto) with_scorer(const ModelView& m, F&& f) {
-  switch (m.kind) {
-    case ModelKind::kGmf:
-    case ModelKind::kMf:
-      break;
-  }
+  if (m.kind == ModelKind::kMlp) return f(MlpScorer(m));
   return f(GmfScorer(m));
 }
 
-}  // namespace srns
-
-namespace srns {
-
 // Floats of a user context of `kind` at dimension `dim` (scratch sizes, before a model exists).
-inline int32_t context_size(ModelKind kind, int32_t dim) {
-  const ModelView none{kind, dim, nullptr, nullptr, nullptr, head_size(kind, dim)};
+inline int32_t context_size(ModelKind kind, int32_t dim, const MlpShape& mlp = {}) {
+  const ModelView none{kind, dim, nullptr, nullptr, nullptr, head_size(kind, dim, mlp), mlp};
   return with_scorer(none, [](const auto& sc) { return sc.context_size(); });
 }
 

@@ -29,14 +29,23 @@ struct EpochRecord {
   PhaseSeconds phases;
 };
 
+// Sampled metrics of one model over K negative draws of the same rows (evaluate_over_draws).
+struct MetricsOverDraws {
+  int draws = 0;                  // K
+  uint64_t seed = 0;              // of the fresh draws
+  Metrics mean, sd;               // per metric over the K draws (sd: sample sd, 0 when K = 1)
+  std::vector<Metrics> per_draw;  // draw 0 is the split's own negatives
+};
+
 struct RunSummary {
   int best_epoch = 0;  // 1-based epoch of the best validation metric (0: untrained model)
   int epochs_run = 0;
   bool early_stopped = false;
   Metrics best_val;
-  Metrics test;         // of the best model
-  double seconds = 0;   // wall time of the whole run
-  PhaseSeconds phases;  // summed over epochs
+  Metrics test;                 // of the best model
+  MetricsOverDraws test_draws;  // of the best model, when config.eval.neg_draws > 1
+  double seconds = 0;           // wall time of the whole run
+  PhaseSeconds phases;          // summed over epochs
   std::string device;
   std::string eval_mode;  // "sampled" or "full"
   std::vector<EpochRecord> epochs;
@@ -51,5 +60,15 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
 // Evaluates the backend's current model on the validation (`test` false) or test set.
 Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, bool test,
                  std::string* mode_used);
+
+// Sampled metrics of the backend's current model over eval.neg_draws draws of negatives for the
+// validation or test rows: draw 0 the split's own, draws 1.. fresh ones (src/eval/neg_draws.cpp
+// states the streams), each row with as many negatives as the split gives it. Throws
+// std::invalid_argument when the rows have no sampled negatives.
+MetricsOverDraws evaluate_over_draws(Backend& backend, const Dataset& data, const EvalConfig& eval,
+                                     bool test);
+
+// "k  recall mean +- sd  ndcg mean +- sd" lines for the console.
+std::string draws_table(const MetricsOverDraws& draws, const std::vector<int>& ks);
 
 }  // namespace srns

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "srns/model.hpp"
 #include "srns/trainer.hpp"
+#include "train/records.hpp"
 
 namespace srns::cli {
 namespace {
@@ -15,6 +16,11 @@ const char* kEvalExamples = R"(
 Examples:
   srns eval --model runs/srns-ml100k/model.bin --data ml100k
   srns eval --model runs/srns-ml100k/model.bin --data ml100k --set val --eval full --ks 10,20
+  srns eval --model runs/srns-ml100k/model.bin --data ml100k --neg-draws 20
+
+Sampled metrics depend on which negatives were drawn for each row: --neg-draws K ranks the rows
+against the split's own negatives and K-1 fresh draws (seeded by --neg-seed, the same for every
+model of the split) and reports each metric's mean and sd over the K draws.
 )";
 
 }  // namespace
@@ -32,6 +38,9 @@ int cmd_eval(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("pessimistic"))(
       "device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))(
       "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "neg-draws", "Negative draws to rank against: the split's own and K-1 fresh ones",
+      cxxopts::value<int>()->default_value("1"))("neg-seed", "Seed of the fresh negative draws",
+                                                 cxxopts::value<uint64_t>()->default_value("1"))(
       "json", "Print the metrics as JSON");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kEvalExamples)) return 0;
@@ -47,6 +56,7 @@ int cmd_eval(int argc, char** argv) {
   TrainConfig config;
   config.model.kind = model.kind;
   config.model.dim = model.dim;
+  config.model.mlp = model.mlp;
   config.sampler = "uniform";  // no sampler state is needed to rank
   config.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   config.threads = r["threads"].as<int>();
@@ -60,6 +70,11 @@ int cmd_eval(int argc, char** argv) {
       choice("ties", r["ties"].as<std::string>(), {"pessimistic", "optimistic"}) == "optimistic"
           ? Ties::kOptimistic
           : Ties::kPessimistic;
+  config.eval.neg_draws = r["neg-draws"].as<int>();
+  config.eval.neg_seed = r["neg-seed"].as<uint64_t>();
+  if (config.eval.neg_draws < 1 || config.eval.neg_draws > 1000) {
+    throw UsageError("--neg-draws must be in [1, 1000]");
+  }
   const bool test = choice("set", r["set"].as<std::string>(), {"val", "test"}) == "test";
   if (!test && data.val.empty()) throw UsageError("this split has no validation rows");
   std::string note;
@@ -69,7 +84,16 @@ int cmd_eval(int argc, char** argv) {
   backend->setup(set, config, model);
   std::string used;
   const Metrics m = evaluate(*backend, data, config.eval, test, &used);
-  if (r.count("json")) {
+  if (config.eval.neg_draws > 1) {
+    const MetricsOverDraws d = evaluate_over_draws(*backend, data, config.eval, test);
+    if (r.count("json")) {
+      std::cout << to_json(d).dump(2) << "\n";
+      return 0;
+    }
+    std::cout << (test ? "test" : "val") << " over " << d.draws
+              << " negative draws (the split's and fresh ones, seed " << d.seed << "), mean +- sd\n"
+              << draws_table(d, config.eval.ks) << "split's own draw:\n";
+  } else if (r.count("json")) {
     std::cout << nlohmann::json(m).dump(2) << "\n";
     return 0;
   }

@@ -38,13 +38,21 @@ Output: one line per epoch; with --out DIR a run directory holding config.json,
 epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
 )";
 
+// " (defaults it sets: --optimizer adagrad --lr 0.05)" or empty.
+std::string flag_defaults_text(const SamplerInfo& info) {
+  std::string s;
+  for (const auto& [flag, value] : info.flag_defaults) s += " --" + flag + " " + value;
+  return s.empty() ? s : ". Defaults it sets unless given:" + s;
+}
+
 // "Samplers:" and a paragraph per registered sampler: what it does and where it comes from.
 std::string samplers_help() {
   std::ostringstream s;
   s << "\nSamplers (--sampler NAME):\n";
   for (const SamplerInfo& info : sampler_registry()) {
     s << "  " << info.name << "\n";
-    std::istringstream words(info.summary + ". [" + info.reference + "]");
+    std::istringstream words(info.summary + flag_defaults_text(info) + ". [" + info.reference +
+                             "]");
     std::string word, line = "     ";
     while (words >> word) {
       if (line.size() + word.size() + 1 > 96) {
@@ -89,6 +97,26 @@ std::string default_run_dir(const std::string& sampler) {
   return "runs/" + std::string(stamp) + "-" + sampler;
 }
 
+// A general flag's value from a unit's flag_defaults (SamplerInfo), as if it had been given.
+void apply_flag_default(TrainConfig* c, const std::string& flag, const std::string& value) {
+  if (flag == "optimizer") {
+    c->optim.kind = value == "adagrad"     ? OptimizerKind::kAdagrad
+                    : value == "sgd"       ? OptimizerKind::kSgd
+                    : value == "lazy-adam" ? OptimizerKind::kLazyAdam
+                                           : OptimizerKind::kAdam;
+  } else if (flag == "lr") {
+    c->optim.lr = std::stof(value);
+  } else if (flag == "adagrad-init") {
+    c->optim.adagrad_init = std::stof(value);
+  } else if (flag == "reg") {
+    c->optim.reg = std::stof(value);
+  } else if (flag == "batch-size") {
+    c->batch_size = std::stoi(value);
+  } else {
+    throw std::logic_error("flag_defaults: --" + flag + " cannot be given a default");
+  }
+}
+
 // --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
 // run_srns.sh) for every flag the user did not give.
 void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
@@ -118,18 +146,32 @@ void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
   TrainConfig c;
-  c.model.kind = choice("model", r["model"].as<std::string>(), {"gmf", "mf"}) == "mf"
-                     ? ModelKind::kMf
-                     : ModelKind::kGmf;
+  const std::string model = choice("model", r["model"].as<std::string>(), {"gmf", "mf", "mlp"});
+  c.model.kind = model == "mlp"  ? ModelKind::kMlp
+                 : model == "mf" ? ModelKind::kMf
+                                 : ModelKind::kGmf;
+  const std::vector<int> widths = parse_int_list("mlp-layers", r["mlp-layers"].as<std::string>());
+  if (widths.empty() || widths.size() > static_cast<size_t>(kMaxMlpDepth)) {
+    throw UsageError("--mlp-layers takes 1 to " + std::to_string(kMaxMlpDepth) +
+                     " hidden widths, e.g. 32,16,8");
+  }
+  c.model.mlp.depth = static_cast<int32_t>(widths.size());
+  for (size_t k = 0; k < widths.size(); ++k) c.model.mlp.width[k] = widths[k];
+  const std::string act =
+      choice("mlp-activation", r["mlp-activation"].as<std::string>(), {"sigmoid", "relu", "tanh"});
+  c.model.mlp.activation = act == "relu" ? kMlpRelu : act == "tanh" ? kMlpTanh : kMlpSigmoid;
+  if (model != "mlp" && (r.count("mlp-layers") || r.count("mlp-activation"))) {
+    throw UsageError("--mlp-layers and --mlp-activation shape --model mlp (got --model " + model +
+                     ")");
+  }
   c.model.dim = r["dim"].as<int>();
   c.model.init_std = r["init-std"].as<float>();
   const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
   c.loss = loss == "hinge" ? kLossHinge : loss == "bce" ? kLossBce : kLossBpr;
-  const std::string opt =
-      choice("optimizer", r["optimizer"].as<std::string>(), {"adam", "lazy-adam", "sgd"});
-  c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
-                 : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
-                                      : OptimizerKind::kAdam;
+  const std::string opt = choice("optimizer", r["optimizer"].as<std::string>(),
+                                 {"adam", "lazy-adam", "sgd", "adagrad"});
+  apply_flag_default(&c, "optimizer", opt);
+  c.optim.adagrad_init = r["adagrad-init"].as<float>();
   c.optim.hogwild = r["hogwild"].as<bool>();
   c.optim.lr = r["lr"].as<float>();
   c.optim.reg = r["reg"].as<float>();
@@ -201,6 +243,8 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.eval.every = r["eval-every"].as<int>();
   c.eval.metric = r["metric"].as<std::string>();
   c.eval.patience = r["patience"].as<int>();
+  c.eval.neg_draws = r["neg-draws"].as<int>();
+  c.eval.neg_seed = r["neg-seed"].as<uint64_t>();
   c.seed = r["seed"].as<uint64_t>();
   c.threads = r["threads"].as<int>();
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
@@ -211,6 +255,9 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   const std::string protocol =
       choice("protocol", r["protocol"].as<std::string>(), {"default", "syn-official"});
   if (protocol == "syn-official") apply_syn_official(r, &c);
+  for (const auto& [flag, value] : find_sampler(c.sampler)->flag_defaults) {
+    if (!r.count(flag)) apply_flag_default(&c, flag, value);
+  }
   if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
     throw UsageError(
         "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
@@ -237,9 +284,17 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value(""))("no-out", "Write no run directory")(
       "seed", "Seed of every random draw (same seed and data: same numbers)",
       cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
-  options.add_options("Model")("model",
-                               "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
-                               cxxopts::value<std::string>()->default_value("gmf"))(
+  options.add_options("Model")(
+      "model",
+      "Scoring function: gmf (beta^T (p_u*q_i)), mf (beta fixed to 1), or mlp (NCF's MLP tower "
+      "over [p_u; q_i]; SRNS paper Sec. 4.3.3)",
+      cxxopts::value<std::string>()->default_value("gmf"))(
+      "mlp-layers",
+      "MLP hidden widths, input 2F (NCF's tower at F = 32: 32,16,8, halving); Glorot-uniform "
+      "weights",
+      cxxopts::value<std::string>()->default_value(mlp_layers_text(d.model.mlp)))(
+      "mlp-activation", "MLP activation: sigmoid (the SRNS paper's), relu (NCF's) or tanh",
+      cxxopts::value<std::string>()->default_value("sigmoid"))(
       "dim", "Embedding dimension F",
       cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
@@ -250,12 +305,16 @@ int cmd_train(int argc, char** argv) {
       "must match the data, --model and --dim",
       cxxopts::value<std::string>()->default_value(""));
   options.add_options("Optimiser")(
-      "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
+      "optimizer",
+      "adam (dense, as TF1: paper parity), lazy-adam (touched rows only), sgd, or adagrad "
+      "(TF1's; ENMF's)",
       cxxopts::value<std::string>()->default_value("adam"))(
       "hogwild",
       "With --optimizer sgd on the CPU: apply each pair's update at once, lock-free across "
       "threads (Hogwild!, as implicit's BPR), instead of one deterministic step per batch; "
       "faster, but not reproducible (results depend on thread timing)")(
+      "adagrad-init", "Adagrad's initial accumulator",
+      cxxopts::value<float>()->default_value("0.1"))(
       "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
       cxxopts::value<float>()->default_value("0.01"))(
@@ -311,7 +370,13 @@ int cmd_train(int argc, char** argv) {
       "patience", "Stop after this many epochs without improvement (0: never)",
       cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))(
       "ties", "pessimistic (target below tied items) or optimistic (the official code)",
-      cxxopts::value<std::string>()->default_value("pessimistic"));
+      cxxopts::value<std::string>()->default_value("pessimistic"))(
+      "neg-draws",
+      "Test the best model against K draws of sampled negatives: the split's own and K-1 fresh "
+      "ones (mean and sd in the summary; sampled metrics move with the draw)",
+      cxxopts::value<int>()->default_value("1"))(
+      "neg-seed", "Seed of the fresh negative draws (the same for every model of a split)",
+      cxxopts::value<uint64_t>()->default_value("1"));
   options.add_options("Runtime")("device", "auto, cpu or cuda",
                                  cxxopts::value<std::string>()->default_value("auto"))(
       "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(

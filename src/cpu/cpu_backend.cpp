@@ -7,6 +7,8 @@
 //              sampler.select -> hogwild_sgd_step (lock-free per-pair updates, not reproducible),
 //              or the whole epoch as one hogwild_sgd_epoch where the sampler's batches are
 //              independent (uniform, popularity)
+//   (a non-sampling objective, SamplerInfo::row_gradients: its own batches, each giving the
+//   summed row gradients -> optimizer_step)
 // Embeddings and optimiser moments are contiguous row-major tables; all per-batch buffers are
 // allocated once in setup() and reused, so the loop allocates nothing per sample.
 #include <omp.h>
@@ -19,6 +21,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "cpu/sampler.hpp"
+#include "srns/sampler.hpp"
 
 namespace srns {
 namespace {
@@ -63,6 +66,7 @@ class CpuBackend final : public Backend {
 
  private:
   void run_batch(const cpu::Batch& batch, EpochStats* stats);
+  void run_row_batch(int64_t b, EpochStats* stats);
 
   int threads_;
   TrainConfig config_;
@@ -70,6 +74,7 @@ class CpuBackend final : public Backend {
   Model model_;
   cpu::OptimState opt_;
   std::unique_ptr<cpu::Sampler> sampler_;
+  bool row_gradients_ = false;      // the unit gives row gradients (ENMF)
   std::vector<int32_t> pair_user_;  // CSR row of each training pair
   cpu::EpochPairs pairs_;           // the epoch's pairs in training order
   // Per-batch buffers.
@@ -89,6 +94,11 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   opt_.item_m.assign(model_.item.size(), 0.0f);
   opt_.item_v.assign(model_.item.size(), 0.0f);
   opt_.head_m.assign(model_.head.size(), 0.0f);
+  if (config.optim.kind == OptimizerKind::kAdagrad) {  // m holds Adagrad's accumulators
+    for (auto* m : {&opt_.user_m, &opt_.item_m, &opt_.head_m}) {
+      std::fill(m->begin(), m->end(), config.optim.adagrad_init);
+    }
+  }
   opt_.head_v.assign(model_.head.size(), 0.0f);
 
   pair_user_.resize(d.train.nnz());
@@ -98,6 +108,7 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   negative_.resize(config.batch_size);
 
   sampler_ = cpu::make_sampler(config.sampler);
+  row_gradients_ = find_sampler(config.sampler)->row_gradients;
   cpu::SamplerSetup s;
   s.set = &set_;
   s.config = &config_;
@@ -142,16 +153,31 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   }
 }
 
+void CpuBackend::run_row_batch(int64_t b, EpochStats* stats) {
+  auto start = Clock::now();
+  const cpu::BatchLoss l = sampler_->batch_row_gradients(b, cpu::view_of(model_), &grads_);
+  stats->seconds.select_grad += seconds_since(start);
+  start = Clock::now();
+  cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
+  stats->seconds.optimizer += seconds_since(start);
+  stats->loss += l.loss;
+  stats->pairs += l.pairs;
+  stats->batches += 1;
+  if (!std::isfinite(l.loss) && stats->first_nonfinite_batch < 0) stats->first_nonfinite_batch = b;
+}
+
 EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   EpochStats stats;
   const Dataset& d = *set_.data;
   auto start = Clock::now();
   sampler_->begin_epoch(epoch, cpu::view_of(model_));
-  cpu::epoch_pairs(epoch_order(config_.seed, epoch, d.train.nnz()), pair_user_.data(),
-                   d.train.cols.data(), &pairs_);
+  if (!row_gradients_) {
+    cpu::epoch_pairs(epoch_order(config_.seed, epoch, d.train.nnz()), pair_user_.data(),
+                     d.train.cols.data(), &pairs_);
+  }
   stats.seconds.select_grad += seconds_since(start);
-  const int64_t n_batches =
-      batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch);
+  const int64_t n_batches = sampler_->batches(
+      batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch));
   if (config_.optim.hogwild && sampler_->batches_independent()) {
     start = Clock::now();
     const cpu::HogwildEpoch h = cpu::hogwild_sgd_epoch(
@@ -167,7 +193,11 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
     return stats;
   }
   for (int64_t b = 0; b < n_batches; ++b) {
-    run_batch(pairs_.batch(b, config_.batch_size), &stats);
+    if (row_gradients_) {
+      run_row_batch(b, &stats);
+    } else {
+      run_batch(pairs_.batch(b, config_.batch_size), &stats);
+    }
     if (stats.first_nonfinite_batch >= 0) break;
     if (progress) progress(b + 1, n_batches);
   }

@@ -28,11 +28,7 @@
 
 namespace srns::cpu {
 
-// The view of a host model.
-inline ModelView view_of(const Model& m) {
-  return {m.kind,        m.dim,         m.user.data(),
-          m.item.data(), m.head.data(), static_cast<int32_t>(m.head.size())};
-}
+using srns::view_of;  // the view of a host model (model.hpp)
 
 // The epoch's pairs in training order: pair (CSR index), user and item at each position.
 struct EpochPairs {

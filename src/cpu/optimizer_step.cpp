@@ -10,6 +10,8 @@
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
 // far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
+// Adagrad (acc in the m tables): the touched rows; a zero gradient changes nothing, so this is
+// also the dense step the CUDA optimiser takes.
 #include <cmath>
 
 #include "cpu/cpu_ops.hpp"
@@ -51,29 +53,35 @@ void adam_dense(const DenseTable& users, const DenseTable& items, int64_t n_user
   }
 }
 
-void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
-                     const std::vector<float>& grad, const AdamStep& s, int threads) {
+// step(x, g) for element x = row * dim + f of every touched row, g its summed gradient.
+template <class Step>
+void step_touched(int32_t dim, const std::vector<int32_t>& rows, const std::vector<float>& grad,
+                  int threads, Step step) {
   const int64_t n_touched = static_cast<int64_t>(rows.size());
 #pragma omp parallel for num_threads(threads) \
     schedule(static) if (n_touched * dim >= kParallelMinElems)
   for (int64_t r = 0; r < n_touched; ++r) {
     for (int32_t f = 0; f < dim; ++f) {
-      const int64_t x = static_cast<int64_t>(rows[r]) * dim + f;
-      adam_update(&w[x], &m[x], &v[x], grad[r * dim + f], s);
+      step(static_cast<int64_t>(rows[r]) * dim + f, grad[r * dim + f]);
     }
   }
 }
 
+void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
+                     const std::vector<float>& grad, const AdamStep& s, int threads) {
+  step_touched(dim, rows, grad, threads,
+               [&](int64_t x, float g) { adam_update(&w[x], &m[x], &v[x], g, s); });
+}
+
+void adagrad_table(float* w, float* acc, int32_t dim, const std::vector<int32_t>& rows,
+                   const std::vector<float>& grad, float lr, int threads) {
+  step_touched(dim, rows, grad, threads,
+               [&](int64_t x, float g) { adagrad_update(&w[x], &acc[x], g, lr); });
+}
+
 void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
                const std::vector<float>& grad, float lr, int threads) {
-  const int64_t n_touched = static_cast<int64_t>(rows.size());
-#pragma omp parallel for num_threads(threads) \
-    schedule(static) if (n_touched * dim >= kParallelMinElems)
-  for (int64_t r = 0; r < n_touched; ++r) {
-    for (int32_t f = 0; f < dim; ++f) {
-      sgd_update(&w[static_cast<int64_t>(rows[r]) * dim + f], grad[r * dim + f], lr);
-    }
-  }
+  step_touched(dim, rows, grad, threads, [&](int64_t x, float g) { sgd_update(&w[x], g, lr); });
 }
 
 }  // namespace
@@ -93,6 +101,18 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
     sgd_table(model->item.data(), dim, g.item_rows, g.item_grad, config.lr, threads);
     if (train_head) {
       for (int32_t f = 0; f < n_head; ++f) sgd_update(&model->head[f], g.head_grad[f], config.lr);
+    }
+    return;
+  }
+  if (config.kind == OptimizerKind::kAdagrad) {
+    adagrad_table(model->user.data(), state->user_m.data(), dim, g.user_rows, g.user_grad,
+                  config.lr, threads);
+    adagrad_table(model->item.data(), state->item_m.data(), dim, g.item_rows, g.item_grad,
+                  config.lr, threads);
+    if (train_head) {
+      for (int32_t f = 0; f < n_head; ++f) {
+        adagrad_update(&model->head[f], &state->head_m[f], g.head_grad[f], config.lr);
+      }
     }
     return;
   }

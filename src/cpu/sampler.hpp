@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "srns/backend.hpp"
@@ -12,6 +13,13 @@
 namespace srns::cpu {
 
 struct StepOutput;  // cpu_ops.hpp: per-pair losses and gradient rows
+struct RowGradients;  // cpu_ops.hpp
+
+// What a non-sampling objective's batch trained: its loss (with L2) and the positive pairs.
+struct BatchLoss {
+  double loss = 0;
+  int64_t pairs = 0;
+};
 
 // A batch of training pairs: CSR index e, user and item of pair k = 0 .. size-1.
 struct Batch {
@@ -60,6 +68,15 @@ class Sampler {
   // no state and reads no model (uniform, popularity). --hogwild then trains a whole epoch in
   // one parallel region.
   virtual bool batches_independent() const { return false; }
+
+  // Non-sampling objectives (SamplerInfo::row_gradients, ENMF) only: batches of epoch t (the
+  // unit's own; `pair_batches` is what a sampler's epoch has), and batch b's summed row
+  // gradients with the model as it is at the batch's start.
+  virtual int64_t batches(int64_t pair_batches) const { return pair_batches; }
+  virtual BatchLoss batch_row_gradients(int64_t /*b*/, const ModelView& /*model*/,
+                                        RowGradients* /*g*/) {
+    throw std::logic_error("this sampler gives negatives, not row gradients");
+  }
 };
 
 // The CPU sampler called `name` (sampler_registry()); throws std::invalid_argument if none.

@@ -29,11 +29,22 @@ void validate(const TrainConfig& c) {
   require(c.model.dim > 0 && c.model.dim <= kMaxDim,
           "--dim must be in [1, " + std::to_string(kMaxDim) + "]");
   require(c.model.init_std > 0, "--init-std must be positive");
+  if (c.model.kind == ModelKind::kMlp) {
+    const MlpShape& m = c.model.mlp;
+    require(m.depth >= 1 && m.depth <= kMaxMlpDepth,
+            "--mlp-layers needs 1 to " + std::to_string(kMaxMlpDepth) + " hidden layers");
+    for (int k = 0; k < m.depth; ++k) {
+      require(m.width[k] >= 1 && m.width[k] <= kMaxMlpWidth,
+              "--mlp-layers widths must be in [1, " + std::to_string(kMaxMlpWidth) + "]");
+    }
+    require(m.activation >= kMlpSigmoid && m.activation <= kMlpTanh, "unknown --mlp-activation");
+  }
   require(c.optim.lr > 0, "--lr must be positive");
   require(c.optim.reg >= 0, "--reg must be >= 0");
   require(c.optim.beta1 >= 0 && c.optim.beta1 < 1, "Adam beta1 must be in [0, 1)");
   require(c.optim.beta2 >= 0 && c.optim.beta2 < 1, "Adam beta2 must be in [0, 1)");
   require(c.optim.eps > 0, "Adam epsilon must be positive");
+  require(c.optim.adagrad_init > 0, "--adagrad-init must be positive");
   require(!c.optim.hogwild || c.optim.kind == OptimizerKind::kSgd,
           "--hogwild needs --optimizer sgd (it applies plain SGD updates pair by pair)");
   require(c.batch_size > 0, "--batch-size must be positive");
@@ -41,6 +52,7 @@ void validate(const TrainConfig& c) {
   require(c.loss == kLossBpr || c.loss == kLossHinge || c.loss == kLossBce, "unknown --loss");
   require(c.eval.every > 0, "--eval-every must be positive");
   require(c.eval.patience >= 0, "--patience must be >= 0");
+  require(c.eval.neg_draws >= 1 && c.eval.neg_draws <= 1000, "--neg-draws must be in [1, 1000]");
   require(!c.eval.ks.empty(), "--ks needs at least one cut-off");
   for (int k : c.eval.ks) require(k > 0, "--ks cut-offs must be positive");
   std::string kind;
@@ -71,6 +83,19 @@ void validate(const TrainConfig& c) {
     require(!option->integer || value == static_cast<double>(static_cast<int64_t>(value)),
             "--" + flag + " must be a whole number (got " + format_number(value) + ")");
   }
+  require(!info->linear_scorer_only || c.model.kind != ModelKind::kMlp,
+          "--sampler " + c.sampler +
+              " needs --model gmf or mf: its math is written for a score linear in the user and "
+              "the item embedding (see its --help entry)");
+  require(!info->generator || c.model.kind != ModelKind::kMlp,
+          "--sampler " + c.sampler +
+              " needs --model gmf or mf: the GAN samplers' CUDA steps (generator gradient, "
+              "adversarial term) are written for GMF only");
+  if (info->row_gradients) {
+    require(c.optim.kind == OptimizerKind::kAdagrad || c.optim.kind == OptimizerKind::kAdam,
+            "--sampler " + c.sampler +
+                " moves every item row each batch: use --optimizer adagrad (its default) or adam");
+  }
   if (info->srns_memory) {
     const SrnsConfig& s = c.srns;
     require(s.s1 > 0 && s.s1 <= kMaxMemory,
@@ -95,7 +120,19 @@ void validate(const TrainConfig& c) {
   }
 }
 
-std::string to_string(ModelKind k) { return k == ModelKind::kMf ? "mf" : "gmf"; }
+std::string to_string(ModelKind k) {
+  return k == ModelKind::kMlp ? "mlp" : k == ModelKind::kMf ? "mf" : "gmf";
+}
+
+std::string mlp_activation_name(int activation) {
+  return activation == kMlpRelu ? "relu" : activation == kMlpTanh ? "tanh" : "sigmoid";
+}
+
+std::string mlp_layers_text(const MlpShape& mlp) {
+  std::string s;
+  for (int k = 0; k < mlp.depth; ++k) s += (k ? "," : "") + std::to_string(mlp.width[k]);
+  return s;
+}
 
 std::string to_string(OptimizerKind k) {
   switch (k) {
@@ -103,6 +140,8 @@ std::string to_string(OptimizerKind k) {
       return "lazy-adam";
     case OptimizerKind::kSgd:
       return "sgd";
+    case OptimizerKind::kAdagrad:
+      return "adagrad";
     default:
       return "adam";
   }

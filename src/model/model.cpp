@@ -41,11 +41,34 @@ void truncated_normal_rows(std::vector<float>* out, int32_t rows, int dim, float
   }
 }
 
+// Glorot-uniform weights of the MLP head in order (biases stay 0), from one stream.
+void init_mlp_head(const MlpShape& shape, int32_t dim, uint64_t seed, std::vector<float>* head) {
+  PhiloxStream s = make_stream(seed, kRngInitBeta, -1, 1u, 0u);
+  const ModelView v{ModelKind::kMlp, dim, nullptr, nullptr, nullptr, 0, shape};
+  const MlpScorer sc(v);
+  const auto fill = [&](int64_t offset, int64_t count, int fan_in, int fan_out) {
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    for (int64_t x = 0; x < count; ++x) {
+      (*head)[offset + x] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
+    }
+  };
+  for (int k = 0; k < shape.depth; ++k) {
+    fill(sc.layer_offset(k), static_cast<int64_t>(shape.width[k]) * sc.in_width(k), sc.in_width(k),
+         shape.width[k]);
+  }
+  fill(sc.layer_offset(shape.depth), sc.out_width(), sc.out_width(), 1);
+}
+
 }  // namespace
 
+ModelView view_of(const Model& m) {
+  return {m.kind,        m.dim,         m.user.data(),
+          m.item.data(), m.head.data(), static_cast<int32_t>(m.head.size()),
+          m.mlp};
+}
+
 float Model::score(int32_t u, int32_t i) const {
-  const ModelView m{kind,        dim,         user.data(),
-                    item.data(), head.data(), static_cast<int32_t>(head.size())};
+  const ModelView m = view_of(*this);
   return with_scorer(m, [&](const auto& sc) {
     float ctx[kMaxDim];
     sc.user_context(user_row(u), ctx);
@@ -61,8 +84,12 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
   m.dim = config.dim;
   truncated_normal_rows(&m.user, n_users, config.dim, config.init_std, seed, kRngInitUser);
   truncated_normal_rows(&m.item, n_items, config.dim, config.init_std, seed, kRngInitItem);
-  m.head.assign(head_size(config.kind, config.dim), 1.0f);
-  if (config.kind == ModelKind::kGmf) {
+  if (config.kind == ModelKind::kMlp) m.mlp = config.mlp;
+  m.head.assign(head_size(config.kind, config.dim, m.mlp),
+                config.kind == ModelKind::kMlp ? 0.0f : 1.0f);
+  if (config.kind == ModelKind::kMlp) {
+    init_mlp_head(m.mlp, config.dim, seed, &m.head);
+  } else if (config.kind == ModelKind::kGmf) {
     const double limit = std::sqrt(6.0 / (config.dim + 1.0));
     PhiloxStream s = make_stream(seed, kRngInitBeta, -1, 0u, 0u);
     for (int f = 0; f < config.dim; ++f) {
@@ -83,6 +110,14 @@ Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items)
   if (m.dim != config.model.dim) {
     diff.push_back("its dim is " + std::to_string(m.dim) + " where --dim is " +
                    std::to_string(config.model.dim));
+  }
+  if (m.kind == ModelKind::kMlp && config.model.kind == ModelKind::kMlp &&
+      (mlp_layers_text(m.mlp) != mlp_layers_text(config.model.mlp) ||
+       m.mlp.activation != config.model.mlp.activation)) {
+    diff.push_back("its tower is " + mlp_layers_text(m.mlp) + " " +
+                   mlp_activation_name(m.mlp.activation) + " where --mlp-layers and " +
+                   "--mlp-activation give " + mlp_layers_text(config.model.mlp) + " " +
+                   mlp_activation_name(config.model.mlp.activation));
   }
   if (m.n_users != n_users) {
     diff.push_back("it has " + std::to_string(m.n_users) + " users where the data has " +
@@ -105,9 +140,15 @@ void save_model(const Model& m, const std::string& path) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write model file " + tmp);
-    const int32_t header[4] = {m.kind == ModelKind::kMf ? 1 : 0, m.n_users, m.n_items, m.dim};
+    const int32_t kind = m.kind == ModelKind::kMlp ? 2 : m.kind == ModelKind::kMf ? 1 : 0;
+    const int32_t header[4] = {kind, m.n_users, m.n_items, m.dim};
     out.write(kMagic, sizeof(kMagic));
     out.write(reinterpret_cast<const char*>(header), sizeof(header));
+    if (m.kind == ModelKind::kMlp) {
+      const int32_t shape[2] = {m.mlp.activation, m.mlp.depth};
+      out.write(reinterpret_cast<const char*>(shape), sizeof(shape));
+      out.write(reinterpret_cast<const char*>(m.mlp.width), sizeof(int32_t) * m.mlp.depth);
+    }
     out.write(reinterpret_cast<const char*>(m.user.data()), m.user.size() * sizeof(float));
     out.write(reinterpret_cast<const char*>(m.item.data()), m.item.size() * sizeof(float));
     out.write(reinterpret_cast<const char*>(m.head.data()), m.head.size() * sizeof(float));
@@ -129,14 +170,33 @@ Model load_model(const std::string& path) {
   if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
     throw std::runtime_error(path + " is not an srns model file");
   }
-  if ((header[0] != 0 && header[0] != 1) || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
+  if (header[0] < 0 || header[0] > 2 || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
       header[3] > kMaxDim) {
     throw std::runtime_error(path + ": corrupt model header");
   }
   // The file must hold exactly the tables the header announces.
-  const ModelKind kind = header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
+  const ModelKind kind = header[0] == 2   ? ModelKind::kMlp
+                         : header[0] == 1 ? ModelKind::kMf
+                                          : ModelKind::kGmf;
+  MlpShape mlp;
+  if (kind == ModelKind::kMlp) {
+    int32_t shape[2];
+    in.read(reinterpret_cast<char*>(shape), sizeof(shape));
+    mlp.activation = shape[0];
+    mlp.depth = shape[1];
+    if (!in || mlp.depth < 1 || mlp.depth > kMaxMlpDepth || mlp.activation < kMlpSigmoid ||
+        mlp.activation > kMlpTanh) {
+      throw std::runtime_error(path + ": corrupt MLP shape in the model header");
+    }
+    in.read(reinterpret_cast<char*>(mlp.width), sizeof(int32_t) * mlp.depth);
+    for (int k = 0; k < mlp.depth; ++k) {
+      if (!in || mlp.width[k] < 1 || mlp.width[k] > kMaxMlpWidth) {
+        throw std::runtime_error(path + ": corrupt MLP width in the model header");
+      }
+    }
+  }
   const int64_t floats =
-      (static_cast<int64_t>(header[1]) + header[2]) * header[3] + head_size(kind, header[3]);
+      (static_cast<int64_t>(header[1]) + header[2]) * header[3] + head_size(kind, header[3], mlp);
   const std::streampos body = in.tellg();
   in.seekg(0, std::ios::end);
   const int64_t size = static_cast<int64_t>(in.tellg() - body);
@@ -148,12 +208,13 @@ Model load_model(const std::string& path) {
   }
   Model m;
   m.kind = kind;
+  m.mlp = mlp;
   m.n_users = header[1];
   m.n_items = header[2];
   m.dim = header[3];
   m.user.resize(static_cast<size_t>(m.n_users) * m.dim);
   m.item.resize(static_cast<size_t>(m.n_items) * m.dim);
-  m.head.resize(head_size(kind, m.dim));
+  m.head.resize(head_size(kind, m.dim, mlp));
   in.read(reinterpret_cast<char*>(m.user.data()), m.user.size() * sizeof(float));
   in.read(reinterpret_cast<char*>(m.item.data()), m.item.size() * sizeof(float));
   in.read(reinterpret_cast<char*>(m.head.data()), m.head.size() * sizeof(float));

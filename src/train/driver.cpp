@@ -65,6 +65,17 @@ std::string metrics_table(const Metrics& m, const std::vector<int>& ks) {
 
 }  // namespace
 
+std::string draws_table(const MetricsOverDraws& d, const std::vector<int>& ks) {
+  std::ostringstream s;
+  s << "      k          recall            ndcg\n" << std::fixed << std::setprecision(4);
+  for (int k : ks) {
+    const std::string r = "recall@" + std::to_string(k), n = "ndcg@" + std::to_string(k);
+    s << std::setw(7) << k << "  " << d.mean.at(r) << " +- " << d.sd.at(r) << "  " << d.mean.at(n)
+      << " +- " << d.sd.at(n) << "\n";
+  }
+  return s.str();
+}
+
 RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
                  const RunOptions& options) {
   validate(config);
@@ -177,6 +188,9 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
   backend.set_model(best_model);
   const auto test_start = Clock::now();
   summary.test = evaluate(backend, data, config.eval, true, nullptr);
+  if (config.eval.neg_draws > 1) {
+    summary.test_draws = evaluate_over_draws(backend, data, config.eval, true);
+  }
   summary.phases.eval += seconds_since(test_start);
   summary.seconds = seconds_since(run_start);
   if (run_dir) {
@@ -187,6 +201,11 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch))
         << ", " << summary.eval_mode << " ranking, test metrics:\n"
         << metrics_table(summary.test, config.eval.ks);
+    if (summary.test_draws.draws > 1) {
+      log << "test metrics over " << summary.test_draws.draws
+          << " negative draws (the split's and fresh ones), mean +- sd:\n"
+          << draws_table(summary.test_draws, config.eval.ks);
+    }
     const PhaseSeconds& p = summary.phases;
     log << std::fixed << std::setprecision(3) << "time " << summary.seconds << "s, "
         << (summary.epochs_run ? p.total() / summary.epochs_run : 0.0) << "s per epoch (";

@@ -12,10 +12,17 @@ nlohmann::json to_json(const TrainConfig& c) {
   nlohmann::json j;
   j["model"] = {
       {"kind", to_string(c.model.kind)}, {"dim", c.model.dim}, {"init_std", c.model.init_std}};
+  if (c.model.kind == ModelKind::kMlp) {
+    j["model"]["mlp_layers"] = mlp_layers_text(c.model.mlp);
+    j["model"]["mlp_activation"] = mlp_activation_name(c.model.mlp.activation);
+  }
   j["optimizer"] = {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
       {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg},
       {"hogwild", c.optim.hogwild}};
+  if (c.optim.kind == OptimizerKind::kAdagrad) {
+    j["optimizer"]["adagrad_init"] = c.optim.adagrad_init;
+  }
   j["loss"] = loss_name(c.loss);
   j["sampler"] = c.sampler;
   const SamplerInfo* info = find_sampler(c.sampler);
@@ -54,7 +61,9 @@ nlohmann::json to_json(const TrainConfig& c) {
                {"ks", c.eval.ks},
                {"every", c.eval.every},
                {"metric", c.eval.metric},
-               {"patience", c.eval.patience}};
+               {"patience", c.eval.patience},
+               {"neg_draws", c.eval.neg_draws},
+               {"neg_seed", c.eval.neg_seed}};
   j["batch_size"] = c.batch_size;
   j["keep_last_batch"] = c.keep_last_batch;
   j["epochs"] = c.epochs;
@@ -95,17 +104,28 @@ nlohmann::json to_json(const EpochRecord& r, bool test_only) {
   return j;
 }
 
+nlohmann::json to_json(const MetricsOverDraws& d) {
+  return {{"draws", d.draws},
+          {"seed", d.seed},
+          {"mean", d.mean},
+          {"sd", d.sd},
+          {"per_draw", d.per_draw},
+          {"note", "draw 0 is the split's own negatives, draws 1.. fresh ones"}};
+}
+
 nlohmann::json to_json(const RunSummary& s) {
-  return {{"best_epoch", s.best_epoch},
-          {"epochs_run", s.epochs_run},
-          {"early_stopped", s.early_stopped},
-          {"best_val", s.best_val},
-          {"test", s.test},
-          {"seconds", s.seconds},
-          {"seconds_per_epoch", s.epochs_run ? s.phases.total() / s.epochs_run : 0.0},
-          {"phases", to_json(s.phases)},
-          {"device", s.device},
-          {"eval_mode", s.eval_mode}};
+  nlohmann::json j = {{"best_epoch", s.best_epoch},
+                      {"epochs_run", s.epochs_run},
+                      {"early_stopped", s.early_stopped},
+                      {"best_val", s.best_val},
+                      {"test", s.test},
+                      {"seconds", s.seconds},
+                      {"seconds_per_epoch", s.epochs_run ? s.phases.total() / s.epochs_run : 0.0},
+                      {"phases", to_json(s.phases)},
+                      {"device", s.device},
+                      {"eval_mode", s.eval_mode}};
+  if (s.test_draws.draws > 1) j["test_neg_draws"] = to_json(s.test_draws);
+  return j;
 }
 
 RunDir::RunDir(const std::string& path) : path_(path) {

@@ -13,6 +13,7 @@ nlohmann::json to_json(const TrainConfig& config);
 nlohmann::json to_json(const PhaseSeconds& phases);
 nlohmann::json dataset_json(const Dataset& data);
 nlohmann::json to_json(const EpochRecord& record, bool test_only);
+nlohmann::json to_json(const MetricsOverDraws& draws);
 nlohmann::json to_json(const RunSummary& summary);
 
 // A run directory: created empty, never written over. Files are flushed as they are written,

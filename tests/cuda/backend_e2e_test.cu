@@ -185,6 +185,45 @@ TEST(CudaBackendE2E, UniformLockstepModelsStayClose) {
   lockstep(e2e_config("uniform"), kUniformModelMaxAbs, 0.0);
 }
 
+// Samplers whose choice reads the model (DNS's argmax, AOBPR's orderings): the same draws and
+// scores on both backends, so only ulp drift of the gradients can flip a choice, as for SRNS.
+TEST(CudaBackendE2E, ScoreReadingSamplersLockstepModelsStayClose) {
+  SRNS_SKIP_WITHOUT_GPU();
+  for (const char* sampler : {"dns", "aobpr"}) {
+    SCOPED_TRACE(sampler);
+    lockstep(e2e_config(sampler), kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+  }
+}
+
+// ENMF's own batches (users) and row gradients through both batch loops, with its own
+// optimiser (Adagrad, lr 0.05, accumulator 1e-8, no L2): the GPU adds item terms atomically,
+// so the models drift by ulps, as the other samplers' do.
+TEST(CudaBackendE2E, EnmfLockstepModelsStayClose) {
+  SRNS_SKIP_WITHOUT_GPU();
+  TrainConfig c = e2e_config("enmf");
+  c.optim.kind = OptimizerKind::kAdagrad;
+  c.optim.lr = 0.05f;
+  c.optim.adagrad_init = 1e-8f;
+  c.optim.reg = 0;
+  c.batch_size = 64;
+  lockstep(c, kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+}
+
+// The MLP scorer through both batch loops with every sampler of the registry that takes it
+// (ENMF and the GAN samplers are GMF's and MF's only: validate refuses them): its warp forms run
+// the towers; expf / tanhf ulps between libm and CUDA drift the gradients as for SRNS's choices.
+TEST(CudaBackendE2E, MlpLockstepModelsStayClose) {
+  SRNS_SKIP_WITHOUT_GPU();
+  for (const SamplerInfo& info : sampler_registry()) {
+    if (info.linear_scorer_only || info.generator) continue;  // GMF-only samplers
+    SCOPED_TRACE(info.name);
+    TrainConfig c = e2e_config(info.name);
+    c.model.kind = ModelKind::kMlp;
+    c.model.init_std = 0.1f;
+    lockstep(c, kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+  }
+}
+
 TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
   // Atomic (non-deterministic) gradient sums and each optimiser: the runs stay within a small
   // distance of the CPU's (atomics add ulp-level noise; the dynamics are the same).
@@ -260,9 +299,12 @@ TEST(CudaBackend, ABatchIsAGraphOfAtMostThreeKernels) {
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
   for (const SamplerInfo& info : sampler_registry()) {
     const std::string& sampler = info.name;
-    for (OptimizerKind kind :
-         {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
+    for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd,
+                               OptimizerKind::kAdagrad}) {
       TrainConfig c = e2e_config(sampler);
+      if (info.row_gradients && (kind == OptimizerKind::kLazyAdam || kind == OptimizerKind::kSgd)) {
+        continue;  // refused by validate: every item row moves each batch
+      }
       c.deterministic = false;
       c.optim.kind = kind;
       const TrainingSet set = prepare_training_set(data, c);

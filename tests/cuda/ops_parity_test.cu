@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <sstream>
 #include <type_traits>
 
 #include "batch_groups.cuh"
@@ -203,27 +204,51 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
   return h;
 }
 
+// The GPU twin of sampler `name`, set up on the training rows `train` and the model `model`.
+std::unique_ptr<gpu::Sampler> device_sampler(const std::string& name, const TrainingSet& set,
+                                             const TrainConfig& c, const DeviceCsrCopy& train,
+                                             const ModelView& model) {
+  std::unique_ptr<gpu::Sampler> s = gpu::make_sampler(name);
+  gpu::SamplerSetup ss;
+  ss.set = &set;
+  ss.config = &c;
+  ss.train = train.view();
+  s->setup(ss, model);
+  return s;
+}
+
 // A sampler's fused step (negatives + gradients in one kernel) and its select path, against its
 // CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
-// negatives. Every sampler of the registry without SRNS memory or a generator gets this case
-// (SRNS's step has its own, srns_step_parity_test.cu; the GAN samplers gan_parity_test.cu).
+// negatives. Every sampler of the registry without SRNS memory, a generator or row gradients
+// gets this case (SRNS's step has its own, srns_step_parity_test.cu; the GAN samplers
+// gan_parity_test.cu; ENMF enmf_case).
+// The MLP scorer (dim 24) runs with ReLU here: its warp and thread forms then score bit for bit
+// (no expf), so score-reading samplers (DNS) choose the same negatives on both sides.
 void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data();
   ASSERT_FALSE(d.truth.empty());
-  for (int dim : {32, 40}) {
+  for (int dim : {32, 40, 24}) {
+    const bool mlp = dim == 24;
     for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
       TrainConfig c;
       c.sampler = sampler;
       c.loss = loss;
       c.model.dim = dim;
+      if (mlp) {
+        c.model.kind = ModelKind::kMlp;
+        c.model.init_std = 0.3f;
+        c.model.mlp.activation = kMlpRelu;
+      }
       c.batch_size = 1000;
       c.seed = 17;
       const TrainingSet set = prepare_training_set(d, c);
-      const Model m = testing::parity_model(d, dim, 3);
+      const Model m =
+          mlp ? init_model(c.model, d.n_users, d.n_items, 3) : testing::parity_model(d, dim, 3);
       const int t = 1, b = 2;
       ParityEpoch epoch(d, c.seed, t, c.batch_size);
       const HostStep want = host_step(sampler, d, set, c, m, epoch, t, b);
-      const std::string tag = " dim " + std::to_string(dim) + " " + loss_name(loss);
+      const std::string tag =
+          std::string(mlp ? " mlp" : "") + " dim " + std::to_string(dim) + " " + loss_name(loss);
       cpu->exact("negatives" + tag, want.negative)
           .close("gradients" + tag, want.out.grad, kGradRelTol, kGradAbsTol)
           .close("losses" + tag, want.out.loss, kGradRelTol, kGradAbsTol)
@@ -232,12 +257,7 @@ void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
 
       DeviceModel dm(m);
       DeviceCsrCopy train(d.train), truth(d.truth);
-      std::unique_ptr<gpu::Sampler> s = gpu::make_sampler(sampler);
-      gpu::SamplerSetup ss;
-      ss.set = &set;
-      ss.config = &c;
-      ss.train = train.view();
-      s->setup(ss, dm.view());
+      std::unique_ptr<gpu::Sampler> s = device_sampler(sampler, set, c, train, dm.view());
       s->begin_epoch(t, epoch.refs(), nullptr);
       epoch.set_batch(b, 0);
       const int64_t stride = dm.view().grad_stride();
@@ -265,6 +285,49 @@ void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
       gpu->close("pair_gradients" + tag, to_host(generic.grad, size * stride), 0, 0);
     }
   }
+}
+
+// AOBPR batch after batch with the model moved before each batch: the refresh schedule and the
+// refreshed orderings (ranked by counting on the GPU, stably sorted on the CPU) give the same
+// negatives in every batch and the same saved state at the end.
+void aobpr_refresh_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  TrainConfig c;
+  c.sampler = "aobpr";
+  c.model.dim = 24;
+  c.batch_size = 300;
+  c.seed = 5;
+  const TrainingSet set = prepare_training_set(d, c);
+  Model m = testing::parity_model(d, c.model.dim, 7);
+  std::unique_ptr<cpu::Sampler> hs = cpu::make_sampler("aobpr");
+  hs->setup({&set, &c, 2}, cpu::view_of(m));
+  DeviceModel dm(m);
+  DeviceCsrCopy train(d.train);
+  std::unique_ptr<gpu::Sampler> gs = device_sampler("aobpr", set, c, train, dm.view());
+  const int t = 2;
+  ParityEpoch epoch(d, c.seed, t, c.batch_size);
+  hs->begin_epoch(t, cpu::view_of(m));
+  gs->begin_epoch(t, epoch.refs(), nullptr);
+  DeviceBuffer<int32_t> negative(c.batch_size);
+  const int64_t batches = batches_per_epoch(epoch.n(), c.batch_size, false);
+  for (int64_t b = 0; b < batches; ++b) {
+    for (float& x : m.item) x = std::sin(3.0f * x + 0.5f * static_cast<float>(b));
+    dm.item.upload(m.item.data(), static_cast<int64_t>(m.item.size()), nullptr);
+    const cpu::Batch batch = epoch.host_batch(b);
+    std::vector<int32_t> want(batch.size);
+    hs->select(batch, cpu::view_of(m), want.data());
+    epoch.set_batch(b, 0);
+    gs->select(epoch.refs(), dm.view(), negative.data(), nullptr);
+    const std::string tag = "negatives of batch " + std::to_string(b);
+    cpu->exact(tag, want);
+    gpu->exact(tag, to_host(negative, batch.size));
+  }
+  std::stringstream host_state, device_state;
+  hs->save(host_state);
+  gs->save(device_state, nullptr);
+  const std::string hb = host_state.str(), db = device_state.str();
+  cpu->exact("saved state", std::vector<unsigned char>(hb.begin(), hb.end()));
+  gpu->exact("saved state", std::vector<unsigned char>(db.begin(), db.end()));
 }
 
 // A batch with repeated users and items and random gradient rows of both signs.
@@ -465,6 +528,24 @@ void optimizer_step_case(Outputs* cpu, Outputs* gpu) {
 
 // ---- scoring and ranking ----------------------------------------------------------------------
 
+// score_pairs of every training pair on both backends.
+struct PairScores {
+  std::vector<float> cpu, gpu;
+};
+PairScores score_every_training_pair(const Dataset& d, const ModelView& hv, const DeviceModel& dm) {
+  const std::vector<int32_t> users = testing::pair_users(d.train);
+  const int64_t n = static_cast<int64_t>(users.size());
+  PairScores out;
+  out.cpu.resize(n);
+  cpu::score_pairs(hv, n, users.data(), d.train.cols.data(), float_matrix(out.cpu.data(), 1), 2);
+  DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
+  DeviceBuffer<float> scores(n);
+  gpu::score_pairs(nullptr, dm.view(), n, users_d.data(), items_d.data(),
+                   float_matrix(scores.data(), 1));
+  out.gpu = to_host(scores);
+  return out;
+}
+
 void scores_case(Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data(150, 333, 5000);
   for (int dim : {7, 32, 40, 64, 100}) {
@@ -517,16 +598,147 @@ void scores_case(Outputs* cpu, Outputs* gpu) {
     cpu->bits("score_pool" + tag, want_pool);
     gpu->bits("score_pool" + tag, to_host(pool_scores));
 
-    const std::vector<int32_t> users = testing::pair_users(d.train);
-    std::vector<float> want_pairs(users.size());
-    cpu::score_pairs(hv, static_cast<int64_t>(users.size()), users.data(), d.train.cols.data(),
-                     float_matrix(want_pairs.data(), 1), 2);
-    DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
-    DeviceBuffer<float> pair_scores(static_cast<int64_t>(users.size()));
-    gpu::score_pairs(nullptr, dm.view(), static_cast<int64_t>(users.size()), users_d.data(),
-                     items_d.data(), float_matrix(pair_scores.data(), 1));
-    cpu->bits("score_pairs" + tag, want_pairs);
-    gpu->bits("score_pairs" + tag, to_host(pair_scores));
+    const PairScores ps = score_every_training_pair(d, hv, dm);
+    cpu->bits("score_pairs" + tag, ps.cpu);
+    gpu->bits("score_pairs" + tag, ps.gpu);
+  }
+}
+
+// The MLP scorer's warp forms (mlp_warp.cuh) against its thread form: score matrices, pool and
+// pair scores, sampled ranks, and the fused pair step (uniform negatives, so the negatives are
+// the same by construction) for each activation. Sums are the same term for term; only CUDA's
+// expf / tanhf may differ from libm's by an ulp or two, so scores and gradients are compared
+// within kGradRelTol and ranks may differ where two scores tie within that.
+constexpr double kMlpRankShare = 0.999;
+
+void mlp_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  for (int act : {kMlpSigmoid, kMlpRelu, kMlpTanh}) {
+    for (int dim : {7, 32}) {
+      ModelConfig mc;
+      mc.kind = ModelKind::kMlp;
+      mc.dim = dim;
+      mc.init_std = 0.3f;
+      mc.mlp.activation = act;
+      if (dim == 7) mc.mlp = {2, {40, 9, 0, 0}, act};
+      const Model m = init_model(mc, d.n_users, d.n_items, 5);
+      const ModelView hv = cpu::view_of(m);
+      DeviceModel dm(m);
+      const std::string tag = " " + mlp_activation_name(act) + " dim " + std::to_string(dim);
+      std::vector<float> want_all(static_cast<size_t>(d.n_users) * d.n_items);
+      cpu::score_matrix(hv, 0, d.n_users, d.n_items, float_matrix(want_all.data(), d.n_items), 2);
+      DeviceBuffer<float> all_d(static_cast<int64_t>(want_all.size()));
+      gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items,
+                        float_matrix(all_d.data(), d.n_items));
+      cpu->close("score_matrix" + tag, want_all, kGradRelTol, kGradAbsTol);
+      gpu->close("score_matrix" + tag, to_host(all_d), 0, 0);
+
+      const PairScores ps = score_every_training_pair(d, hv, dm);
+      cpu->close("score_pairs" + tag, ps.cpu, kGradRelTol, kGradAbsTol);
+      gpu->close("score_pairs" + tag, ps.gpu, 0, 0);
+
+      const EvalSet& set = d.test;
+      const int64_t rows = static_cast<int64_t>(set.rows.size());
+      std::vector<int32_t> ru(rows), ri(rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        ru[r] = set.rows[r].user;
+        ri[r] = set.rows[r].item;
+      }
+      DeviceBuffer<int32_t> ru_d = to_device(ru), ri_d = to_device(ri),
+                            negs_d = to_device(set.negatives);
+      DeviceBuffer<RankCount> ranks_d(rows);
+      gpu::rank_sampled(nullptr, dm.view(), rows, ru_d.data(), ri_d.data(), set.n_neg,
+                        negs_d.data(), ranks_d.data());
+      cpu->share("sampled ranks" + tag, flat(cpu::rank_sampled(hv, set, 2)), kMlpRankShare);
+      gpu->share("sampled ranks" + tag, flat(to_host(ranks_d)), kMlpRankShare);
+
+      TrainConfig c;
+      c.sampler = "uniform";
+      c.model = mc;
+      c.seed = 17;
+      const TrainingSet tset = prepare_training_set(d, c);
+      ParityEpoch epoch(d, c.seed, 1, c.batch_size);
+      const HostStep want = host_step("uniform", d, tset, c, m, epoch, 1, 2);
+      DeviceCsrCopy train(d.train), truth(d.truth);
+      std::unique_ptr<gpu::Sampler> s = device_sampler("uniform", tset, c, train, dm.view());
+      s->begin_epoch(1, epoch.refs(), nullptr);
+      epoch.set_batch(2, 0);
+      const int64_t stride = dm.view().grad_stride();
+      testing::DevicePairOutputs out(c.batch_size, stride, epoch.batches());
+      ASSERT_TRUE(s->fused_step(epoch.refs(), dm.view(),
+                                out.args(kLossBpr, c.optim.reg, truth.view()), nullptr));
+      const int32_t size = epoch.host_batch(2).size;
+      cpu->exact("negatives" + tag, want.negative)
+          .close("gradients" + tag, want.out.grad, kGradRelTol, kGradAbsTol)
+          .close("losses" + tag, want.out.loss, kGradRelTol, kGradAbsTol);
+      gpu->exact("negatives" + tag, to_host(out.negative, size))
+          .close("gradients" + tag, to_host(out.grad, size * stride), 0, 0)
+          .close("losses" + tag, to_host(out.loss, size), 0, 0);
+    }
+  }
+}
+
+// ENMF's row gradients (a non-sampling unit: no negatives): each batch of users of an epoch,
+// with and without dropout, the GPU's Gram and gradient kernels against the CPU twin's
+// batch_row_gradients: every user, item and head element and the batch loss. Both sum in
+// double; the GPU adds the items' per-user float terms atomically, hence close.
+constexpr double kEnmfRelTol = 1e-4;
+constexpr double kEnmfAbsTol = 1e-5;
+
+void enmf_case(Outputs* cpu, Outputs* gpu) {
+  const Dataset d = testing::parity_data();
+  for (float keep : {1.0f, 0.7f}) {
+    for (int dim : {16, 40}) {
+      TrainConfig c;
+      c.sampler = "enmf";
+      c.sampler_options = {{"enmf-c0", 0.2}, {"enmf-keep", keep}};
+      c.model.dim = dim;
+      c.optim.reg = 0.01f;
+      c.batch_size = 97;
+      c.seed = 23;
+      const TrainingSet set = prepare_training_set(d, c);
+      const Model m = testing::parity_model(d, dim, 4);
+      std::unique_ptr<cpu::Sampler> hs = cpu::make_sampler("enmf");
+      hs->setup({&set, &c, 2}, cpu::view_of(m));
+      DeviceModel dm(m);
+      DeviceCsrCopy train(d.train);
+      std::unique_ptr<gpu::Sampler> gs = device_sampler("enmf", set, c, train, dm.view());
+      const int t = 3;
+      ParityEpoch epoch(d, c.seed, t, c.batch_size);
+      hs->begin_epoch(t, cpu::view_of(m));
+      gs->begin_epoch(t, epoch.refs(), nullptr);
+      const int64_t batches = hs->batches(0);
+      ASSERT_EQ(gs->batches(0), batches);
+      const std::string tag0 = " keep " + std::to_string(keep) + " dim " + std::to_string(dim);
+      for (int64_t b : {int64_t{0}, batches - 1}) {
+        const std::string tag = tag0 + " batch " + std::to_string(b);
+        cpu::RowGradients want;
+        const cpu::BatchLoss wl = hs->batch_row_gradients(b, cpu::view_of(m), &want);
+        gpu::RowGradientBuffers buffers(d.n_users, d.n_items, dim, dim, false, nullptr);
+        testing::DevicePairOutputs out(1, dm.view().grad_stride(), batches);
+        epoch.set_batch(b, 7);
+        ASSERT_TRUE(
+            gs->row_gradients(epoch.refs(), dm.view(), buffers.view(),
+                              out.args(kLossBpr, c.optim.reg, gpu::DeviceCsr{nullptr, nullptr}),
+                              epoch.counters.data(), nullptr));
+        const gpu::DeviceRowGradients g = buffers.view();
+        cpu->close("user rows" + tag, dense_rows(want.user_rows, want.user_grad, d.n_users, dim),
+                   kEnmfRelTol, kEnmfAbsTol)
+            .close("item rows" + tag, dense_rows(want.item_rows, want.item_grad, d.n_items, dim),
+                   kEnmfRelTol, kEnmfAbsTol)
+            .close("head" + tag, want.head_grad, kEnmfRelTol, kEnmfAbsTol)
+            .close("batch loss" + tag, {static_cast<float>(wl.loss)}, kBatchSumRelTol, 0)
+            .exact("pairs" + tag, std::vector<int64_t>{wl.pairs})
+            .exact("counters" + tag, std::vector<int64_t>{b, b, 8});
+        const gpu::BatchCounters k = epoch.read_counters();
+        gpu->close("user rows" + tag, to_host(g.user_grad, int64_t{d.n_users} * dim), 0, 0)
+            .close("item rows" + tag, to_host(g.item_grad, int64_t{d.n_items} * dim), 0, 0)
+            .close("head" + tag, to_host(g.head_grad, dim), 0, 0)
+            .close("batch loss" + tag, {static_cast<float>(to_host(out.batch_loss)[b])}, 0, 0)
+            .exact("pairs" + tag, std::vector<int64_t>{gs->batch_pairs(b, 0)})
+            .exact("counters" + tag, std::vector<int64_t>{k.batch, k.opt_batch, k.step});
+      }
+    }
   }
 }
 
@@ -597,11 +809,15 @@ std::vector<OpCase> op_cases() {
                                {"init_memory", init_memory_case},
                                {"reduce_gradients", reduce_gradients_case},
                                {"optimizer_step", optimizer_step_case},
+                               {"aobpr_refresh", aobpr_refresh_case},
                                {"scores", scores_case},
+                               {"mlp", mlp_case},
+                               {"enmf", enmf_case},
                                {"rank", rank_case}};
   for (const SamplerInfo& info : sampler_registry()) {
-    // SRNS's step has srns_step_parity_test.cu, the GAN samplers gan_parity_test.cu.
-    if (info.srns_memory || info.generator) continue;
+    // SRNS's step has srns_step_parity_test.cu, the GAN samplers gan_parity_test.cu, ENMF
+    // enmf_case.
+    if (info.srns_memory || info.generator || info.row_gradients) continue;
     std::string name = info.name + "_step";
     std::replace(name.begin(), name.end(), '-', '_');
     cases.push_back({name, [sampler = info.name](Outputs* cpu, Outputs* gpu) {

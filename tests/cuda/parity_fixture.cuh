@@ -62,15 +62,18 @@ struct DeviceCsrCopy {
 struct DeviceModel {
   ModelKind kind;
   int32_t dim;
+  MlpShape mlp;
   gpu::DeviceBuffer<float> user, item, head;
   explicit DeviceModel(const Model& m)
       : kind(m.kind),
         dim(m.dim),
+        mlp(m.mlp),
         user(to_device(m.user)),
         item(to_device(m.item)),
         head(to_device(m.head)) {}
   ModelView view() const {
-    return {kind, dim, user.data(), item.data(), head.data(), static_cast<int32_t>(head.size())};
+    return {kind, dim, user.data(), item.data(), head.data(), static_cast<int32_t>(head.size()),
+            mlp};
   }
 };
 

@@ -2,10 +2,14 @@
 // For a line X(foo) the registry expects srns::foo_info() (the header),
 // srns::cpu::make_foo_sampler() (src/cpu/foo_sampler.cpp) and, in CUDA builds,
 // srns::gpu::make_foo_sampler() (kernels/foo_sampler.cu).
-// Philox purposes of the samplers (rng.hpp: kRngSamplerBase + n): popularity 0, rns-as 1,
-// irgan 2, advir 3, srns-syn 9 and 10; the next sampler that draws takes 4.
+// Philox purposes of the units (rng.hpp: kRngSamplerBase + n), each distinct: popularity 0,
+// rns-as 1, irgan 2, advir 3, dns 4, aobpr 5, enmf 6, srns-syn 9 and 10; the next unit that
+// draws takes 7.
 #pragma once
 #include "srns/samplers/advir.hpp"
+#include "srns/samplers/aobpr.hpp"
+#include "srns/samplers/dns.hpp"
+#include "srns/samplers/enmf.hpp"
 #include "srns/samplers/irgan.hpp"
 #include "srns/samplers/popularity.hpp"
 #include "srns/samplers/rns_as.hpp"
@@ -13,8 +17,10 @@
 #include "srns/samplers/srns_syn.hpp"
 #include "srns/samplers/uniform.hpp"
 
-#define SRNS_SAMPLERS(X) \
-  X(uniform) X(popularity) X(srns) X(memory_random) X(srns_syn) X(rns_as) X(irgan) X(advir)
+#define SRNS_SAMPLERS(X)                                                                         \
+  X(uniform)                                                                                     \
+  X(popularity) X(dns) X(aobpr) X(srns) X(memory_random) X(srns_syn) X(rns_as) X(irgan) X(advir) \
+      X(enmf)
 
 // The registry of one backend, in that backend's namespace: the factories' declarations and
 // make_sampler(name) over the list (src/cpu/samplers.cpp and kernels/samplers.cu are this).
