@@ -85,6 +85,12 @@ def plot_lines(path, title, series, xlabel, ylabel):
     plt.close(fig)
 
 
+def short_device(device):
+    """'cpu (1 thread, ...)' -> 'cpu, 1 thread': what a plot title has room for."""
+    head, _, rest = (device or "?").partition(" (")
+    return head + (", " + rest.split(",")[0].rstrip(")") if rest else "")
+
+
 def write_json(path, value):
     with open(path, "w") as f:
         json.dump(value, f, indent=1)

@@ -68,5 +68,5 @@ def report(runs, out):
                            [statistics.mean(y[e] for y in runs_ys) for e in range(n)]))
         if series:
             rp.plot_lines(os.path.join(out, f"ndcg3_{set_name}.png"),
-                          f"Test NDCG@3 by epoch, srns-syn {set_name}, sigma 1.0 "
-                          f"(mean of seeds; device: {device})", series, "epoch", "test NDCG@3")
+                          f"Test NDCG@3 by epoch, srns-syn {set_name}, sigma 1.0, mean of seeds\n"
+                          f"device: {rp.short_device(device)}", series, "epoch", "test NDCG@3")

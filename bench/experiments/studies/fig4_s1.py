@@ -33,5 +33,5 @@ def report(runs, out):
         xs = [k[0] for k in by]
         series.append((m, xs, [rp.mean_sd([x["v"] for x in by[(s,)]])[0] for s in xs]))
     rp.plot_lines(os.path.join(out, "ndcg1_vs_s1.png"),
-                  f"Test NDCG@1 against S1, ML-1M (device: {rows[0]['device']})", series,
+                  f"Test NDCG@1 against S1, ML-1M (device: {rp.short_device(rows[0]['device'])})", series,
                   "S1", "test NDCG@1 (mean over seeds and draws)")
