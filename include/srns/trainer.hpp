@@ -38,7 +38,8 @@ struct RunSummary {
   double seconds = 0;   // wall time of the whole run
   PhaseSeconds phases;  // summed over epochs
   std::string device;
-  std::string eval_mode;  // "sampled" or "full"
+  std::string val_eval_mode;   // "sampled" or "full"; empty without validation rows
+  std::string test_eval_mode;  // the same for the test rows
   std::vector<EpochRecord> epochs;
 };
 
@@ -48,7 +49,13 @@ TrainingSet prepare_training_set(const Dataset& data, const TrainConfig& config)
 RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
                  const RunOptions& options);
 
-// Evaluates the backend's current model on the validation (`test` false) or test set.
+// How the validation (`test` false) or test rows are ranked: --eval auto takes sampled ranking
+// where that set has sampled negatives, else full ranking, deciding for each set on its own.
+// Throws std::invalid_argument when --eval sampled meets a set without negatives.
+EvalMode eval_mode_for(const EvalConfig& eval, const EvalSet& set, bool test);
+
+// Evaluates the backend's current model on the validation (`test` false) or test set; empty
+// metrics when the set has no rows.
 Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, bool test,
                  std::string* mode_used);
 

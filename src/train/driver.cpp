@@ -6,6 +6,7 @@
 // epochs have passed without a strictly better value. Without a validation set every epoch
 // is evaluated on the test set (the paper's synthetic protocol), there is no early stopping,
 // and the final model is reported.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -53,23 +54,32 @@ std::string epoch_line(const EpochRecord& r, int epochs, const EvalConfig& eval,
   return s.str();
 }
 
-std::string metrics_table(const Metrics& m, const std::vector<int>& ks) {
-  std::ostringstream s;
-  s << "      k   recall     ndcg\n" << std::fixed << std::setprecision(4);
-  for (int k : ks) {
-    s << std::setw(7) << k << std::setw(9) << m.at("recall@" + std::to_string(k)) << std::setw(9)
-      << m.at("ndcg@" + std::to_string(k)) << "\n";
-  }
-  return s.str();
-}
-
 }  // namespace
 
-RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
+RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend,
                  const RunOptions& options) {
-  validate(config);
+  validate(given);
   data.validate();
+  if (data.train.nnz() == 0) {
+    throw DataError(data.source + ": the training set is empty: there is nothing to train");
+  }
   std::ostream& log = options.log ? *options.log : std::cout;
+  RunSummary summary;
+  // Each set's ranking is decided now, on its own, so a set that cannot be ranked as asked stops
+  // the run before it starts, and the labels say what each set got.
+  const bool test_only = data.val.empty();
+  if (!data.val.empty()) {
+    summary.val_eval_mode = to_string(eval_mode_for(given.eval, data.val, false));
+  }
+  if (!data.test.empty()) {
+    summary.test_eval_mode = to_string(eval_mode_for(given.eval, data.test, true));
+  }
+  const bool evaluates = !data.val.empty() || !data.test.empty();
+  // A batch larger than the training set trains the same single batch per epoch as a batch of
+  // exactly its size, without buffers sized by the flag.
+  TrainConfig config = given;
+  config.batch_size = static_cast<int>(std::min<int64_t>(given.batch_size, data.train.nnz()));
+
   const auto run_start = Clock::now();
   std::unique_ptr<RunDir> run_dir;
   if (!options.out_dir.empty()) run_dir = std::make_unique<RunDir>(options.out_dir);
@@ -78,12 +88,10 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
   const Model init = init_model(config.model, data.n_users, data.n_items, config.seed);
   backend.setup(set, config, init);
 
-  RunSummary summary;
   summary.device = backend.describe();
-  const bool test_only = data.val.empty();
   const bool know_truth = !set.truth.empty();
   if (run_dir) {
-    nlohmann::json cfg = to_json(config);
+    nlohmann::json cfg = to_json(given);
     cfg["data"] = dataset_json(data);
     cfg["device_used"] = summary.device;
     run_dir->write_json("config.json", cfg);
@@ -92,13 +100,27 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     log << "srns: " << to_string(config.sampler) << " on " << data.source << " (" << data.n_users
         << " users, " << data.n_items << " items, " << data.train.nnz() << " train pairs), "
         << summary.device << "\n";
+    if (config.batch_size < given.batch_size) {
+      log << "note: --batch-size " << given.batch_size << " is more than the " << data.train.nnz()
+          << " training pairs: each epoch is one batch of them all\n";
+    }
+    if (!summary.val_eval_mode.empty() && !summary.test_eval_mode.empty() &&
+        summary.val_eval_mode != summary.test_eval_mode) {
+      log << "note: validation uses " << summary.val_eval_mode << " ranking but test uses "
+          << summary.test_eval_mode << " ranking (each set is ranked by what it has: "
+          << "sampled where it has sampled negatives)\n";
+    }
+    if (!evaluates) {
+      log << "note: the data has no validation or test rows: nothing is evaluated and the "
+             "final model is kept\n";
+    }
   }
 
   PhaseSeconds setup_phases;
   backend.record_history(-1, &setup_phases);
   const auto eval_start = Clock::now();
   EpochRecord before;
-  before.val = evaluate(backend, data, config.eval, test_only, &summary.eval_mode);
+  if (evaluates) before.val = evaluate(backend, data, config.eval, test_only, nullptr);
   before.phases.eval = seconds_since(eval_start);
   before.seconds = before.phases.eval + setup_phases.history;
   before.phases.history = setup_phases.history;
@@ -140,7 +162,10 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     }
     const bool last = t + 1 == config.epochs;
     bool improved = false;
-    if ((t + 1) % config.eval.every == 0 || last) {
+    if (!evaluates) {
+      summary.best_epoch = rec.epoch;  // nothing to compare: the latest model is kept
+      if (last) best_model = backend.get_model();
+    } else if ((t + 1) % config.eval.every == 0 || last) {
       const auto start = Clock::now();
       rec.val = evaluate(backend, data, config.eval, test_only, nullptr);
       stats.seconds.eval += seconds_since(start);
@@ -176,7 +201,7 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
 
   backend.set_model(best_model);
   const auto test_start = Clock::now();
-  summary.test = evaluate(backend, data, config.eval, true, nullptr);
+  if (!data.test.empty()) summary.test = evaluate(backend, data, config.eval, true, nullptr);
   summary.phases.eval += seconds_since(test_start);
   summary.seconds = seconds_since(run_start);
   if (run_dir) {
@@ -184,9 +209,13 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     run_dir->write_json("summary.json", to_json(summary));
   }
   if (!options.quiet) {
-    log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch))
-        << ", " << summary.eval_mode << " ranking, test metrics:\n"
-        << metrics_table(summary.test, config.eval.ks);
+    log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch));
+    if (data.test.empty()) {
+      log << "; the data has no test rows, so it is not tested\n";
+    } else {
+      log << ", " << summary.test_eval_mode << " ranking, test metrics:\n"
+          << metrics_table(summary.test, config.eval.ks);
+    }
     log << std::fixed << std::setprecision(3) << "time " << summary.seconds << "s, "
         << (summary.epochs_run ? summary.phases.total() / summary.epochs_run : 0.0)
         << "s per epoch (select+grad " << summary.phases.select_grad << "s, optimizer "

@@ -2,6 +2,8 @@
 #include "train/records.hpp"
 
 #include <filesystem>
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
 
 namespace srns {
@@ -57,10 +59,16 @@ nlohmann::json to_json(const PhaseSeconds& p) {
 }
 
 nlohmann::json dataset_json(const Dataset& d) {
-  return {
+  nlohmann::json j = {
       {"source", d.source},         {"protocol", d.protocol},         {"users", d.n_users},
       {"items", d.n_items},         {"train", d.train.nnz()},         {"val", d.val.rows.size()},
       {"test", d.test.rows.size()}, {"eval_negatives", d.test.n_neg}, {"truth", d.truth.nnz()}};
+  // The split directory as an absolute path, so export and recommend find it from anywhere.
+  std::error_code ec;
+  if (std::filesystem::is_directory(d.source, ec)) {
+    j["split_dir"] = std::filesystem::absolute(d.source, ec).lexically_normal().string();
+  }
+  return j;
 }
 
 nlohmann::json to_json(const EpochRecord& r, bool test_only) {
@@ -75,6 +83,9 @@ nlohmann::json to_json(const EpochRecord& r, bool test_only) {
 }
 
 nlohmann::json to_json(const RunSummary& s) {
+  nlohmann::json modes = nlohmann::json::object();  // per set: each decides its own ranking
+  if (!s.val_eval_mode.empty()) modes["val"] = s.val_eval_mode;
+  if (!s.test_eval_mode.empty()) modes["test"] = s.test_eval_mode;
   return {{"best_epoch", s.best_epoch},
           {"epochs_run", s.epochs_run},
           {"early_stopped", s.early_stopped},
@@ -84,7 +95,17 @@ nlohmann::json to_json(const RunSummary& s) {
           {"seconds_per_epoch", s.epochs_run ? s.phases.total() / s.epochs_run : 0.0},
           {"phases", to_json(s.phases)},
           {"device", s.device},
-          {"eval_mode", s.eval_mode}};
+          {"eval_mode", modes}};
+}
+
+std::string metrics_table(const Metrics& m, const std::vector<int>& ks) {
+  std::ostringstream s;
+  s << "      k   recall     ndcg\n" << std::fixed << std::setprecision(4);
+  for (int k : ks) {
+    s << std::setw(7) << k << std::setw(9) << m.at("recall@" + std::to_string(k)) << std::setw(9)
+      << m.at("ndcg@" + std::to_string(k)) << "\n";
+  }
+  return s.str();
 }
 
 RunDir::RunDir(const std::string& path) : path_(path) {

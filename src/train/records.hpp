@@ -15,6 +15,9 @@ nlohmann::json dataset_json(const Dataset& data);
 nlohmann::json to_json(const EpochRecord& record, bool test_only);
 nlohmann::json to_json(const RunSummary& summary);
 
+// The "k recall ndcg" table printed by train and eval.
+std::string metrics_table(const Metrics& m, const std::vector<int>& ks);
+
 // A run directory: created empty, never written over. Files are flushed as they are written,
 // so a run that stops early still leaves its record.
 class RunDir {
