@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "srns/math.hpp"
@@ -36,6 +37,12 @@ void truncated_normal_rows(std::vector<float>* out, int32_t rows, int dim, float
       (*out)[static_cast<size_t>(r) * dim + f] = static_cast<float>(z * std_dev);
     }
   }
+}
+
+int64_t element_count(const std::vector<int64_t>& shape) {
+  int64_t count = 1;
+  for (const int64_t extent : shape) count *= extent;
+  return count;
 }
 
 }  // namespace
@@ -73,9 +80,9 @@ void save_model(const Model& m, const std::string& path) {
     const int32_t header[4] = {m.kind == ModelKind::kMf ? 1 : 0, m.n_users, m.n_items, m.dim};
     out.write(kMagic, sizeof(kMagic));
     out.write(reinterpret_cast<const char*>(header), sizeof(header));
-    out.write(reinterpret_cast<const char*>(m.user.data()), m.user.size() * sizeof(float));
-    out.write(reinterpret_cast<const char*>(m.item.data()), m.item.size() * sizeof(float));
-    out.write(reinterpret_cast<const char*>(m.beta.data()), m.beta.size() * sizeof(float));
+    for (const auto& a : param_arrays(m)) {
+      out.write(reinterpret_cast<const char*>(a.values->data()), a.values->size() * sizeof(float));
+    }
     if (!out) throw std::runtime_error("error while writing model file " + tmp);
   }
   // Rename last, so a crash never leaves a half-written model under the final name.
@@ -87,41 +94,65 @@ void save_model(const Model& m, const std::string& path) {
 Model load_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open model file " + path);
+  in.seekg(0, std::ios::end);
+  const int64_t size = static_cast<int64_t>(in.tellg());
+  in.seekg(0);
+  if (!in || size < 0) throw std::runtime_error("cannot read model file " + path);
+  return read_model(in, size, path);
+}
+
+Model read_model(std::istream& in, int64_t size, const std::string& name) {
   char magic[8];
   int32_t header[4];
+  constexpr int64_t kHeaderBytes = sizeof(magic) + sizeof(header);
   in.read(magic, sizeof(magic));
   in.read(reinterpret_cast<char*>(header), sizeof(header));
-  if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
-    throw std::runtime_error(path + " is not an srns model file");
+  if (!in || size < kHeaderBytes || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
+    throw std::runtime_error(name + " is not an srns model file");
   }
   if ((header[0] != 0 && header[0] != 1) || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
       header[3] > 1024) {
-    throw std::runtime_error(path + ": corrupt model header");
-  }
-  // The file must hold exactly the tables the header announces.
-  const int64_t floats = (static_cast<int64_t>(header[1]) + header[2] + 1) * header[3];
-  const std::streampos body = in.tellg();
-  in.seekg(0, std::ios::end);
-  const int64_t size = static_cast<int64_t>(in.tellg() - body);
-  in.seekg(body);
-  if (size != floats * static_cast<int64_t>(sizeof(float))) {
-    throw std::runtime_error(path + ": model file is truncated or has extra bytes (expected " +
-                             std::to_string(floats * sizeof(float)) + " bytes of weights, found " +
-                             std::to_string(size) + ")");
+    throw std::runtime_error(name + ": corrupt model header");
   }
   Model m;
   m.kind = header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
   m.n_users = header[1];
   m.n_items = header[2];
   m.dim = header[3];
-  m.user.resize(static_cast<size_t>(m.n_users) * m.dim);
-  m.item.resize(static_cast<size_t>(m.n_items) * m.dim);
-  m.beta.resize(m.dim);
-  in.read(reinterpret_cast<char*>(m.user.data()), m.user.size() * sizeof(float));
-  in.read(reinterpret_cast<char*>(m.item.data()), m.item.size() * sizeof(float));
-  in.read(reinterpret_cast<char*>(m.beta.data()), m.beta.size() * sizeof(float));
-  if (!in) throw std::runtime_error(path + ": model file is truncated");
+  // The file must hold exactly the arrays the header announces; checked before allocating.
+  int64_t floats = 0;
+  for (const auto& a : param_arrays(m)) floats += element_count(a.shape);
+  const int64_t body = size - kHeaderBytes;
+  if (body != floats * static_cast<int64_t>(sizeof(float))) {
+    throw std::runtime_error(name + ": model file is truncated or has extra bytes (expected " +
+                             std::to_string(floats * sizeof(float)) + " bytes of weights, found " +
+                             std::to_string(body) + ")");
+  }
+  for (const auto& a : param_arrays(m)) {
+    a.values->resize(static_cast<size_t>(element_count(a.shape)));
+    in.read(reinterpret_cast<char*>(a.values->data()), a.values->size() * sizeof(float));
+  }
+  if (!in) throw std::runtime_error(name + ": model file is truncated");
   return m;
+}
+
+std::string first_nonfinite_weight(const Model& model) {
+  for (const auto& a : param_arrays(model)) {
+    const std::vector<float>& v = *a.values;
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (std::isfinite(v[k])) continue;
+      std::ostringstream s;
+      s << a.name;
+      if (a.shape.size() == 2) {
+        s << "[" << k / a.shape[1] << "][" << k % a.shape[1] << "]";
+      } else {
+        s << "[" << k << "]";
+      }
+      s << " = " << v[k];
+      return s.str();
+    }
+  }
+  return "";
 }
 
 }  // namespace srns
