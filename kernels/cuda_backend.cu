@@ -43,6 +43,7 @@
 #include "record_history.cuh"
 #include "reduce_gradients.cuh"
 #include "sample_pools.cuh"
+#include "score_matrix.cuh"
 #include "srns/backend.hpp"
 #include "srns_step.cuh"
 #include "train/srns_layout.hpp"
@@ -145,6 +146,7 @@ class CudaBackend final : public Backend {
   EpochStats train_epoch(int epoch, const ProgressFn& progress) override;
   std::vector<RankCount> rank_sampled(const EvalSet& set) override;
   std::vector<RankCount> rank_full(const Csr& targets, const Csr& exclude) override;
+  std::vector<float> score_users(const std::vector<int32_t>& users) override;
   Model get_model() const override;
   void set_model(const Model& model) override;
 
@@ -476,6 +478,23 @@ std::vector<RankCount> CudaBackend::rank_full(const Csr& targets, const Csr& exc
                  s.rank_scores.data(), s.target_scores.data(), s.ranks.data());
   std::vector<RankCount> out(n_targets);
   s.ranks.download(out.data(), n_targets, stream);
+  return out;
+}
+
+std::vector<float> CudaBackend::score_users(const std::vector<int32_t>& users) {
+  DeviceState& s = st();
+  const int64_t count = static_cast<int64_t>(users.size()) * n_items_;
+  if (count == 0) return {};
+  const cudaStream_t stream = stream_.get();
+  ensure(s.rank_scores, count);
+  // One score-matrix row per user: the evaluation score kernel, bit for bit the CPU's score.
+  for (size_t k = 0; k < users.size(); ++k) {
+    if (users[k] < 0 || users[k] >= n_users_) throw std::out_of_range("score_users: no such user");
+    gpu::score_matrix(stream, model_view(), users[k], 1, n_items_,
+                      s.rank_scores.data() + static_cast<int64_t>(k) * n_items_, n_items_);
+  }
+  std::vector<float> out(static_cast<size_t>(count));
+  s.rank_scores.download(out.data(), count, stream);
   return out;
 }
 

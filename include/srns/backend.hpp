@@ -64,6 +64,9 @@ class Backend {
   // Full ranking: for each user r and target t in targets.row(r), counts over all items not in
   // the user's training row nor in exclude.row(r) (exclude may have no rows), t excluded.
   virtual std::vector<RankCount> rank_full(const Csr& targets, const Csr& exclude) = 0;
+  // Scores of a few users against every item, the canonical score of math.hpp (recommend):
+  // out[k * n_items + i] = r(users[k], i). The caller keeps users.size() * n_items small.
+  virtual std::vector<float> score_users(const std::vector<int32_t>& users) = 0;
   virtual Model get_model() const = 0;
   virtual void set_model(const Model& model) = 0;
 };

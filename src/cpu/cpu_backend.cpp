@@ -47,6 +47,21 @@ class CpuBackend final : public Backend {
   std::vector<RankCount> rank_full(const Csr& targets, const Csr& exclude) override {
     return cpu::rank_full(model_view(), model_.n_items, data_->train, targets, exclude, threads_);
   }
+  std::vector<float> score_users(const std::vector<int32_t>& users) override {
+    // The users' rows side by side, scored by the op that fills the dense history.
+    const int32_t n = static_cast<int32_t>(users.size());
+    std::vector<float> rows(static_cast<size_t>(n) * model_.dim);
+    for (int32_t k = 0; k < n; ++k) {
+      if (users[k] < 0 || users[k] >= model_.n_users) {
+        throw std::out_of_range("score_users: no such user");
+      }
+      std::copy_n(model_.user_row(users[k]), model_.dim, rows.begin() + int64_t{k} * model_.dim);
+    }
+    std::vector<float> out(static_cast<size_t>(n) * model_.n_items);
+    const cpu::ModelView view{model_.dim, rows.data(), model_.item.data(), model_.beta.data()};
+    cpu::score_all(view, n, model_.n_items, out.data(), threads_);
+    return out;
+  }
   Model get_model() const override { return model_; }
   void set_model(const Model& model) override { model_ = model; }
 

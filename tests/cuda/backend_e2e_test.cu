@@ -246,5 +246,26 @@ TEST(CudaBackend, DescribesDeviceLayoutAndGradientMode) {
   EXPECT_NE(s.find("deterministic gradients"), std::string::npos) << s;
 }
 
+// score_users on the GPU: the evaluation score kernel, bit for bit the CPU's canonical score.
+TEST(CudaBackend, ScoreUsersMatchesTheCpuBitForBit) {
+  SRNS_SKIP_WITHOUT_GPU();
+  const Dataset data = testing::parity_data(300, 400, 12000, 5);
+  TrainConfig c = e2e_config(SamplerKind::kUniform);
+  const Model model = init_model(c.model, data.n_users, data.n_items, 9);
+  std::unique_ptr<Backend> gpu = make_cuda_backend();
+  std::unique_ptr<Backend> cpu = make_cpu_backend(2);
+  gpu->setup(prepare_training_set(data, c), c, model);
+  cpu->setup(prepare_training_set(data, c), c, model);
+  const std::vector<int32_t> users = {0, 299, 41, 41, 7};
+  const std::vector<float> want = cpu->score_users(users);
+  const std::vector<float> got = gpu->score_users(users);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    ASSERT_EQ(got[k], want[k]) << "user " << users[k / data.n_items] << " item "
+                               << k % data.n_items;
+  }
+  EXPECT_THROW(gpu->score_users({data.n_users}), std::out_of_range);
+}
+
 }  // namespace
 }  // namespace srns
