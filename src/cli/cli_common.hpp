@@ -3,10 +3,13 @@
 #pragma once
 #include <cxxopts.hpp>
 #include <initializer_list>
+#include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "srns/backend.hpp"
 #include "srns/data.hpp"
 
 namespace srns::cli {
@@ -20,11 +23,34 @@ class UsageError : public std::invalid_argument {
 std::string choice(const std::string& flag, const std::string& value,
                    std::initializer_list<const char*> allowed);
 
-// "1,3,5" -> {1, 3, 5}.
-std::vector<int> parse_int_list(const std::string& flag, const std::string& text);
+// "1,3,5" -> {1, 3, 5}; each value must lie in [lo, hi].
+std::vector<int> parse_int_list(const std::string& flag, const std::string& text, int lo = 1,
+                                int hi = std::numeric_limits<int>::max());
+
+// Numeric flags are declared as text (cxxopts::value<std::string>) and converted here, so a bad
+// value names its flag and the range it must lie in: "--lr must be a number > 0 (got 'nan')".
+// Bounds are inclusive unless `lower` says otherwise; infinite bounds are left out of messages.
+enum class Lower { kInclusive, kExclusive };
+int64_t int_flag(const cxxopts::ParseResult& r, const std::string& flag, int64_t lo, int64_t hi);
+uint64_t seed_flag(const cxxopts::ParseResult& r, const std::string& flag);
+double real_flag(const cxxopts::ParseResult& r, const std::string& flag, double lo,
+                 double hi = std::numeric_limits<double>::infinity(),
+                 Lower lower = Lower::kInclusive);
+
+// --threads: 0 (all hardware threads) up to the hardware threads of this machine.
+int threads_flag(const cxxopts::ParseResult& r);
+
+// The backend for --device; where `auto` falls back to the CPU, one line on stderr says why
+// and what the command does there ("no usable GPU (...); evaluating on the CPU").
+std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads,
+                                          const std::string& doing);
 
 // "4:1" -> {0.8, 0.0, 0.2}; "8:1:1" -> {0.8, 0.1, 0.1} (train:test or train:val:test).
 void parse_ratio(const std::string& text, double* train, double* val, double* test);
+
+// Creates the directory `dir` for a command's output; refuses (naming --flag) when it exists
+// and is not empty, so nothing a user has is overwritten.
+void create_output_dir(const std::string& dir, const std::string& flag);
 
 // Whether stderr is a terminal (progress bars only there).
 bool stderr_is_terminal();

@@ -1,6 +1,7 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
 #include <ctime>
 #include <iostream>
+#include <limits>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -40,13 +41,20 @@ std::string default_run_dir(const std::string& sampler) {
   return "runs/" + std::string(stamp) + "-" + sampler;
 }
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// An int flag >= lo; finer ranges that depend on other flags are validate()'s (config.hpp).
+int integer(const cxxopts::ParseResult& r, const std::string& flag, int lo) {
+  return static_cast<int>(int_flag(r, flag, lo, std::numeric_limits<int>::max()));
+}
+
 TrainConfig config_from(const cxxopts::ParseResult& r) {
   TrainConfig c;
   c.model.kind = choice("model", r["model"].as<std::string>(), {"gmf", "mf"}) == "mf"
                      ? ModelKind::kMf
                      : ModelKind::kGmf;
-  c.model.dim = r["dim"].as<int>();
-  c.model.init_std = r["init-std"].as<float>();
+  c.model.dim = integer(r, "dim", 1);
+  c.model.init_std = static_cast<float>(real_flag(r, "init-std", 0, kInf, Lower::kExclusive));
   const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
   c.loss = loss == "hinge" ? kLossHinge : loss == "bce" ? kLossBce : kLossBpr;
   const std::string opt =
@@ -54,26 +62,26 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
                  : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
                                       : OptimizerKind::kAdam;
-  c.optim.lr = r["lr"].as<float>();
-  c.optim.reg = r["reg"].as<float>();
-  c.batch_size = r["batch-size"].as<int>();
+  c.optim.lr = static_cast<float>(real_flag(r, "lr", 0, kInf, Lower::kExclusive));
+  c.optim.reg = static_cast<float>(real_flag(r, "reg", 0));
+  c.batch_size = integer(r, "batch-size", 1);
   c.keep_last_batch = r["keep-last-batch"].as<bool>();
-  c.epochs = r["epochs"].as<int>();
+  c.epochs = integer(r, "epochs", 0);
   c.sampler = choice("sampler", r["sampler"].as<std::string>(), {"srns", "uniform"}) == "uniform"
                   ? SamplerKind::kUniform
                   : SamplerKind::kSrns;
   SrnsConfig& s = c.srns;
-  s.s1 = r["s1"].as<int>();
-  s.s2 = r["s2"].as<int>();
-  s.tau = r["tau"].as<float>();
-  s.alpha = r["alpha"].as<float>();
-  s.t0 = r["t0"].as<int>();
+  s.s1 = integer(r, "s1", 1);
+  s.s2 = integer(r, "s2", 1);
+  s.tau = static_cast<float>(real_flag(r, "tau", 0, kInf, Lower::kExclusive));
+  s.alpha = static_cast<float>(real_flag(r, "alpha", 0));
+  s.t0 = integer(r, "t0", 0);
   const std::string sched = choice("alpha-schedule", r["alpha-schedule"].as<std::string>(),
                                    {"increase", "flat", "decrease"});
   s.schedule = sched == "flat" ? kAlphaFlat : sched == "decrease" ? kAlphaDecrease : kAlphaIncrease;
-  s.window = r["window"].as<int>();
-  s.pool_size = r["pool-size"].as<int>();
-  s.update_every = r["update-every"].as<int>();
+  s.window = integer(r, "window", 1);
+  s.pool_size = integer(r, "pool-size", 1);
+  s.update_every = integer(r, "update-every", 1);
   s.selection =
       choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) == "random"
           ? Selection::kRandom
@@ -86,8 +94,8 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
               : hist == "pooled" ? HistoryMode::kPooled
                                  : HistoryMode::kAuto;
   s.fn_file = r["fn-file"].as<std::string>();
-  s.sigma = r["sigma"].as<float>();
-  s.fn_num = r["fn-num"].as<int>();
+  s.sigma = static_cast<float>(real_flag(r, "sigma", 0, 1));
+  s.fn_num = integer(r, "fn-num", 0);
   const std::string eval = choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
   c.eval.mode = eval == "sampled" ? EvalMode::kSampled
                 : eval == "full"  ? EvalMode::kFull
@@ -97,11 +105,11 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
           ? Ties::kOptimistic
           : Ties::kPessimistic;
   c.eval.ks = parse_int_list("ks", r["ks"].as<std::string>());
-  c.eval.every = r["eval-every"].as<int>();
+  c.eval.every = integer(r, "eval-every", 1);
   c.eval.metric = r["metric"].as<std::string>();
-  c.eval.patience = r["patience"].as<int>();
-  c.seed = r["seed"].as<uint64_t>();
-  c.threads = r["threads"].as<int>();
+  c.eval.patience = integer(r, "patience", 0);
+  c.seed = seed_flag(r, "seed");
+  c.threads = threads_flag(r);
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   c.deterministic = r["deterministic"].as<bool>();
   if (!s.fn_file.empty() && c.sampler == SamplerKind::kUniform && r.count("fn-num")) {
@@ -127,43 +135,46 @@ int cmd_train(int argc, char** argv) {
       "out", "Run directory to create (must not exist or be empty; default runs/<time>-<sampler>)",
       cxxopts::value<std::string>()->default_value(""))("no-out", "Write no run directory")(
       "seed", "Seed of every random draw (same seed and data: same numbers)",
-      cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
+      cxxopts::value<std::string>()->default_value(std::to_string(d.seed)));
   options.add_options("Model")("model",
                                "Scoring function: gmf (beta^T (p_u*q_i)) or mf (beta fixed to 1)",
                                cxxopts::value<std::string>()->default_value("gmf"))(
       "dim", "Embedding dimension F",
-      cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
-      cxxopts::value<float>()->default_value("0.01"))(
+      cxxopts::value<std::string>()->default_value("0.01"))(
       "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
   options.add_options("Optimiser")(
       "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
       cxxopts::value<std::string>()->default_value("adam"))(
-      "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
+      "lr", "Learning rate", cxxopts::value<std::string>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
-      cxxopts::value<float>()->default_value("0.01"))(
+      cxxopts::value<std::string>()->default_value("0.01"))(
       "batch-size", "Pairs per optimiser step",
-      cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.batch_size)))(
       "keep-last-batch", "Train the partial last batch (the official code drops it)")(
-      "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
+      "epochs", "Maximum epochs",
+      cxxopts::value<std::string>()->default_value(std::to_string(d.epochs)));
   options.add_options("Sampler")("sampler", "srns or uniform",
                                  cxxopts::value<std::string>()->default_value("srns"))(
-      "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
+      "s1", "SRNS memory size S1",
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.s2)))(
       "tau", "Refresh temperature: keep S1 by softmax(score/tau)",
-      cxxopts::value<float>()->default_value("10"))(
+      cxxopts::value<std::string>()->default_value("10"))(
       "alpha", "Weight of the prediction sd (0: difficulty only)",
-      cxxopts::value<float>()->default_value("5"))(
+      cxxopts::value<std::string>()->default_value("5"))(
       "t0", "Warm-up epochs of the alpha schedule",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.t0)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.t0)))(
       "alpha-schedule", "increase (alpha*min(t/T0,1)), flat, or decrease",
       cxxopts::value<std::string>()->default_value("increase"))(
       "window", "Epochs of score history W",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.window)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.window)))(
       "pool-size", "Candidate pool per user V",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))(
-      "update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.pool_size)))(
+      "update-every", "Refresh memories every E epochs",
+      cxxopts::value<std::string>()->default_value("1"))(
       "selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
       cxxopts::value<std::string>()->default_value("variance"))(
       "variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
@@ -173,24 +184,24 @@ int cmd_train(int argc, char** argv) {
       "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
       cxxopts::value<std::string>()->default_value(""))(
       "sigma", "Share of each user's false negatives available for injection",
-      cxxopts::value<float>()->default_value("1"))("fn-num",
-                                                   "Memory slots holding injected false negatives",
-                                                   cxxopts::value<int>()->default_value("1"));
+      cxxopts::value<std::string>()->default_value("1"))(
+      "fn-num", "Memory slots holding injected false negatives",
+      cxxopts::value<std::string>()->default_value("1"));
   options.add_options("Evaluation")(
       "eval", "auto (sampled when the split has negatives), sampled, or full ranking",
       cxxopts::value<std::string>()->default_value("auto"))(
       "ks", "Cut-offs k of Recall@k and NDCG@k",
       cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
-      "eval-every", "Validate every n epochs", cxxopts::value<int>()->default_value("1"))(
+      "eval-every", "Validate every n epochs", cxxopts::value<std::string>()->default_value("1"))(
       "metric", "Early-stopping metric",
       cxxopts::value<std::string>()->default_value(d.eval.metric))(
       "patience", "Stop after this many epochs without improvement (0: never)",
-      cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.eval.patience)))(
       "ties", "pessimistic (target below tied items) or optimistic (the official code)",
       cxxopts::value<std::string>()->default_value("pessimistic"));
   options.add_options("Runtime")("device", "auto, cpu or cuda",
                                  cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "threads", "CPU threads (0: all)", cxxopts::value<std::string>()->default_value("0"))(
       "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
@@ -212,9 +223,7 @@ int cmd_train(int argc, char** argv) {
     out = default_run_dir(to_string(config.sampler));
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
-  std::string note;
-  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note);
-  if (!note.empty()) std::cerr << "srns: " << note << "\n";
+  std::unique_ptr<Backend> backend = make_cli_backend(config.device, config.threads, "training");
 
   RunOptions run;
   run.out_dir = out;

@@ -1,0 +1,25 @@
+// A trained model as the commands that use one (eval, export, recommend) find it: --model names
+// a run directory (its model.bin and config.json) or a model file, and the data it was trained
+// on comes from --data or from the run's config.json.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "srns/data.hpp"
+#include "srns/model.hpp"
+
+namespace srns::cli {
+
+struct SavedRun {
+  std::string model_path;  // the model.bin read
+  Model model;
+  Dataset data;
+  nlohmann::json config;  // the run's config.json; null when there is none beside the model
+};
+
+// Reads the model and its data and checks that they belong together: the same user and item
+// counts, and finite weights (a model with NaN or inf weights ranks every item alike, so it
+// is refused with the first bad weight named). `data_dir` empty: the run's recorded data.
+SavedRun open_saved_run(const std::string& model_arg, const std::string& data_dir, bool quiet);
+
+}  // namespace srns::cli
