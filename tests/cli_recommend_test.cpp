@@ -43,8 +43,9 @@ TEST_F(Recommend, TopKByRawIdOutsideTrainingItems) {
   const Model model = load_model(file("run/model.bin"));
   const std::vector<int32_t> users = {5, 77};
   const std::string ids = data.user_raw[users[0]] + "," + data.user_raw[users[1]];
-  const auto r = run_cli("recommend --model " + file("run") + " --users " + ids +
-                         " --k 7 --format tsv --device cpu");
+  const auto r = run_cli(
+      "recommend --model " + file("run") + " --users " + ids + " --k 7 --format tsv --device cpu",
+      false);
   ASSERT_EQ(r.status, 0) << r.output;
   std::istringstream lines(r.output);
   std::string line;
@@ -87,7 +88,8 @@ TEST_F(Recommend, FormatsFilesAndErrors) {
   testing::write_file(file("users.txt"),
                       "# users to serve\n" + user + "\n\n" + data.user_raw[9] + "\textra\n");
   r = run_cli("recommend --model " + file("run") + " --users " + file("users.txt") +
-              " --k 2 --format json --device cpu");
+                  " --k 2 --format json --device cpu",
+              false);
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json j = nlohmann::json::parse(r.output);
   ASSERT_EQ(j.size(), 2u);

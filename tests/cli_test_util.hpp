@@ -13,9 +13,9 @@ struct CliResult {
   std::string output;
 };
 
-// A shell command line, its stderr joined to stdout.
-inline CliResult run_shell(const std::string& command) {
-  const std::string cmd = command + " 2>&1";
+// A shell command line, its stderr joined to stdout (or dropped, for output a test parses).
+inline CliResult run_shell(const std::string& command, bool with_stderr = true) {
+  const std::string cmd = command + (with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -26,8 +26,8 @@ inline CliResult run_shell(const std::string& command) {
 }
 
 // srns with `args`.
-inline CliResult run_cli(const std::string& args) {
-  return run_shell(std::string(SRNS_BINARY) + " " + args);
+inline CliResult run_cli(const std::string& args, bool with_stderr = true) {
+  return run_shell(std::string(SRNS_BINARY) + " " + args, with_stderr);
 }
 
 inline bool has(const std::string& text, const std::string& needle) {

@@ -106,7 +106,9 @@ double real_flag(const cxxopts::ParseResult& r, const std::string& flag, double 
 int threads_flag(const cxxopts::ParseResult& r) {
   const int hardware = std::max(1, omp_get_num_procs());
   try {
-    return static_cast<int>(int_flag(r, "threads", 0, hardware));
+    const int threads = static_cast<int>(int_flag(r, "threads", 0, hardware));
+    if (threads > 0) omp_set_num_threads(threads);
+    return threads;
   } catch (const UsageError& e) {
     throw UsageError(std::string(e.what()) + "; this machine has " + std::to_string(hardware) +
                      " hardware threads, and 0 uses them all");
@@ -118,6 +120,9 @@ std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads
   std::string note;
   std::unique_ptr<Backend> backend = make_backend(device, threads, &note);
   if (!note.empty()) std::cerr << "srns: " << note << "; " << doing << " on the CPU\n";
+  if (threads == 0 && !default_threads_note().empty() && backend->describe().rfind("cpu", 0) == 0) {
+    std::cerr << "srns: " << default_threads_note() << "\n";
+  }
   return backend;
 }
 

@@ -37,11 +37,23 @@ double real_flag(const cxxopts::ParseResult& r, const std::string& flag, double 
                  double hi = std::numeric_limits<double>::infinity(),
                  Lower lower = Lower::kInclusive);
 
-// --threads: 0 (all hardware threads) up to the hardware threads of this machine.
+// --threads: 0 (the hardware threads not busy with other work) up to the hardware threads of
+// this machine. A count given also becomes OpenMP's default, so every parallel region uses it.
 int threads_flag(const cxxopts::ParseResult& r);
 
+// Executes srns again with OMP_WAIT_POLICY=passive unless the user chose a waiting policy
+// (omp_threads.cpp). Called first thing in main(); returns only when nothing was to be done
+// or the execution failed.
+void prefer_passive_waiting(char** argv);
+// With no OMP_NUM_THREADS, makes OpenMP's default thread count (what --threads 0 uses) leave out
+// the hardware threads other work keeps busy (omp_threads.cpp). Called once, first thing.
+void choose_default_threads();
+// Why --threads 0 uses fewer than all hardware threads; empty when it uses them all.
+const std::string& default_threads_note();
+
 // The backend for --device; where `auto` falls back to the CPU, one line on stderr says why
-// and what the command does there ("no usable GPU (...); evaluating on the CPU").
+// and what the command does there ("no usable GPU (...); evaluating on the CPU"), and another
+// why --threads 0 uses fewer threads than the machine has, if it does.
 std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads,
                                           const std::string& doing);
 

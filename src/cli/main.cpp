@@ -34,12 +34,14 @@ Quick start:
 }  // namespace
 
 int main(int argc, char** argv) {
+  srns::cli::prefer_passive_waiting(argv);
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "help")) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  srns::cli::choose_default_threads();
   try {
     if (command == "train") return srns::cli::cmd_train(argc - 1, argv + 1);
     if (command == "eval") return srns::cli::cmd_eval(argc - 1, argv + 1);
