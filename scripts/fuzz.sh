@@ -15,21 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
 shift || true
-"$root/scripts/setup.sh"
-
-need_pkgs=(clang libclang-rt-dev libomp-dev)
-missing=()
-for p in "${need_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "srns fuzz: installing Debian packages: ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# clang with its runtime libraries (libFuzzer, sanitizers) and libomp, clang's OpenMP.
+"$root/scripts/setup.sh" clang libclang-rt-dev libomp-dev
 
 cd "$root"
 cmake --preset fuzz >/dev/null

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what srns needs to build and test on a Debian/Ubuntu machine, and nothing
-# that is already there. Safe to run repeatedly; called by demo.sh and test.sh.
+# that is already there. Safe to run repeatedly; called by demo.sh and test.sh. Extra
+# arguments are more Debian packages to install the same way (scripts/fuzz.sh: clang).
 set -euo pipefail
 
 # Debian packages the build needs (header-only libraries, test framework, build tools).
-need_pkgs=(cmake g++ ninja-build libcxxopts-dev nlohmann-json3-dev libgtest-dev)
+need_pkgs=(cmake g++ ninja-build libcxxopts-dev nlohmann-json3-dev libgtest-dev "$@")
 
 missing=()
 for p in "${need_pkgs[@]}"; do

@@ -16,19 +16,8 @@ namespace fs = std::filesystem;
 using testing::has;
 using testing::run_cli;
 
-class CliInputs : public ::testing::Test {
+class CliInputs : public testing::TrainedRunSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir;
-    auto r = run_cli("gen --users 120 --items 200 --interactions 4000 --eval-negatives 30 --out " +
-                     file("syn"));
-    ASSERT_EQ(r.status, 0) << r.output;
-    r = run_cli("train --data " + file("syn") +
-                " --sampler uniform --epochs 1 --dim 8 --threads 1 --quiet --out " + file("run"));
-    ASSERT_EQ(r.status, 0) << r.output;
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string file(const std::string& name) { return dir_->file(name); }
   // A copy of the generated split to break.
   static std::string copy_split(const std::string& name) {
     fs::copy(file("syn"), file(name), fs::copy_options::recursive);
@@ -39,9 +28,7 @@ class CliInputs : public ::testing::Test {
     f(meta);
     testing::write_file(split + "/meta.json", meta.dump(2));
   }
-  static testing::TempDir* dir_;
 };
-testing::TempDir* CliInputs::dir_ = nullptr;
 
 // Case: no item_map.tsv and one item id of 2000000000 in train.tsv (grew to 23 GB).
 TEST_F(CliInputs, StrayItemIdIsRefusedNotAllocated) {

@@ -1,10 +1,13 @@
-// Running the srns binary (or any command) from a test: exit status and output (stdout and stderr
-// together).
+// Running the srns binary (or any command) from a test: exit status and output (stdout and
+// stderr together); a suite that shares one generated split and one run trained on it.
 #pragma once
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <string>
+
+#include "test_util.hpp"
 
 namespace srns::testing {
 
@@ -33,5 +36,25 @@ inline CliResult run_cli(const std::string& args, bool with_stderr = true) {
 inline bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
+
+// A suite sharing one generated split (file("syn"), 30 negatives per row) and one uniform run
+// trained on it for 2 epochs (file("run")), made once for the suite.
+class TrainedRunSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    auto r = run_cli("gen --users 120 --items 200 --interactions 4000 --eval-negatives 30 --out " +
+                     file("syn"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = run_cli("train --data " + file("syn") +
+                " --sampler uniform --epochs 2 --dim 8 --threads 1 --quiet --out " + file("run"));
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string file(const std::string& name) { return dir_->file(name); }
+
+ private:
+  static inline TempDir* dir_ = nullptr;
+};
 
 }  // namespace srns::testing

@@ -109,6 +109,16 @@ TEST(SplitDir, RefusesToOverwrite) {
   EXPECT_DATA_ERROR(write_split_dir(small_split(), again.path(), "{}"), "train.tsv");
 }
 
+// A raw id that cannot be written (a tab inside a CSV field) stops the split before any file.
+TEST(SplitDir, UnwritableRawIdWritesNothing) {
+  TempDir tmp;
+  Dataset data = small_split();
+  data.item_raw[2] = "bad\tid";
+  EXPECT_DATA_ERROR(write_split_dir(data, tmp.file("split"), "{}"),
+                    "item_map.tsv: raw id 'bad\tid' of 2 holds a tab or line break");
+  EXPECT_FALSE(fs::exists(tmp.file("split")));
+}
+
 TEST(SplitDir, CountsFromIdsWithoutMaps) {
   TempDir tmp;
   write_file(tmp.file("train.tsv"), "0\t1\n2\t3\n");

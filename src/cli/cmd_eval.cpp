@@ -24,18 +24,15 @@ Examples:
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options options("srns eval", "Evaluate a saved model on a split directory.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options()("model", "Run directory, or a model file (model.bin of a run directory)",
-                        cxxopts::value<std::string>())(
-      "data", "Split directory the model was trained on (default: the one config.json names)",
-      cxxopts::value<std::string>()->default_value(""))(
-      "set", "val or test", cxxopts::value<std::string>()->default_value("test"))(
+  add_saved_run_flags(options);
+  options.add_options()("set", "val or test", cxxopts::value<std::string>()->default_value("test"))(
       "eval", "auto, sampled or full", cxxopts::value<std::string>()->default_value("auto"))(
       "ks", "Cut-offs", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
       "ties", "pessimistic or optimistic",
       cxxopts::value<std::string>()->default_value("pessimistic"))(
       "device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<std::string>()->default_value("0"))(
-      "json", "Print the metrics as JSON");
+      "threads", "CPU threads (0: those not busy with other work)",
+      cxxopts::value<std::string>()->default_value("0"))("json", "Print the metrics as JSON");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kEvalExamples)) return 0;
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");

@@ -33,10 +33,9 @@ int cmd_export(int argc, char** argv) {
   cxxopts::Options options("srns export",
                            "Write a trained model's embeddings and weights as .npy files.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options()("model", "Run directory (or its model.bin)", cxxopts::value<std::string>())(
-      "data", "Split directory (default: the one the run's config.json names)",
-      cxxopts::value<std::string>()->default_value(""))(
-      "out", "Directory to create (must not exist or be empty)", cxxopts::value<std::string>());
+  add_saved_run_flags(options);
+  options.add_options()("out", "Directory to create (must not exist or be empty)",
+                        cxxopts::value<std::string>());
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kExportExamples)) return 0;
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");

@@ -51,7 +51,8 @@ int cmd_gen(int argc, char** argv) {
       "eval-negatives", "Sampled negatives per validation/test row (0: full ranking)",
       cxxopts::value<std::string>()->default_value("100"))(
       "seed", "Seed", cxxopts::value<std::string>()->default_value("1"))(
-      "out", "Directory to create", cxxopts::value<std::string>());
+      "out", "Directory to create", cxxopts::value<std::string>())(
+      "train-only", "Allow a split without validation and test rows");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kGenExamples, {"", "Generator", "Split"})) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
@@ -75,6 +76,7 @@ int cmd_gen(int argc, char** argv) {
   parse_ratio(r["ratio"].as<std::string>(), &split.train_share, &split.val_share, &test_share);
   split.eval_negatives = static_cast<int32_t>(int_flag(r, "eval-negatives", 0, kMaxInt));
   split.seed = gen.seed;
+  split.allow_no_eval = r.count("train-only") > 0;
   Dataset data;
   try {
     data = generate_dataset(gen, split);

@@ -147,17 +147,16 @@ int cmd_recommend(int argc, char** argv) {
   cxxopts::Options options("srns recommend",
                            "Top-k items of a trained model for users, by raw id.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options()("model", "Run directory (or its model.bin)", cxxopts::value<std::string>())(
-      "data", "Split directory (default: the one the run's config.json names)",
-      cxxopts::value<std::string>()->default_value(""))(
-      "users", "Raw user ids, comma-separated, or a file with one per line",
-      cxxopts::value<std::string>())("k,top-k", "Items per user (also --k)",
-                                     cxxopts::value<std::string>()->default_value("10"))(
+  add_saved_run_flags(options);
+  options.add_options()("users", "Raw user ids, comma-separated, or a file with one per line",
+                        cxxopts::value<std::string>())(
+      "k,top-k", "Items per user (also --k)", cxxopts::value<std::string>()->default_value("10"))(
       "format", "text, tsv or json", cxxopts::value<std::string>()->default_value("text"))(
       "out", "File to write (must not exist; default: standard output)",
       cxxopts::value<std::string>()->default_value(""))(
       "device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<std::string>()->default_value("0"));
+      "threads", "CPU threads (0: those not busy with other work)",
+      cxxopts::value<std::string>()->default_value("0"));
   // cxxopts takes one-letter names as short options only; --k is what users type.
   std::vector<std::string> args(argv, argv + argc);
   std::vector<char*> spelled;

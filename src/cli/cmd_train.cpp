@@ -201,7 +201,8 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("pessimistic"));
   options.add_options("Runtime")("device", "auto, cpu or cuda",
                                  cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<std::string>()->default_value("0"))(
+      "threads", "CPU threads (0: those not busy with other work)",
+      cxxopts::value<std::string>()->default_value("0"))(
       "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(

@@ -40,6 +40,12 @@ Dataset recorded_data(const nlohmann::json& config, const std::string& config_pa
 
 }  // namespace
 
+void add_saved_run_flags(cxxopts::Options& options) {
+  options.add_options()("model", "Run directory (or its model.bin)", cxxopts::value<std::string>())(
+      "data", "Split directory (default: the one the run's config.json names)",
+      cxxopts::value<std::string>()->default_value(""));
+}
+
 SavedRun open_saved_run(const std::string& model_arg, const std::string& data_dir, bool quiet) {
   if (model_arg.empty()) throw UsageError("--model RUN_DIR (or a model.bin) is required");
   SavedRun run;

@@ -2,6 +2,7 @@
 // a run directory (its model.bin and config.json) or a model file, and the data it was trained
 // on comes from --data or from the run's config.json.
 #pragma once
+#include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,6 +17,9 @@ struct SavedRun {
   Dataset data;
   nlohmann::json config;  // the run's config.json; null when there is none beside the model
 };
+
+// --model and --data, as open_saved_run reads them.
+void add_saved_run_flags(cxxopts::Options& options);
 
 // Reads the model and its data and checks that they belong together: the same user and item
 // counts, and finite weights (a model with NaN or inf weights ranks every item alike, so it

@@ -188,6 +188,16 @@ Meta read_meta(const std::string& path) {
   return meta;
 }
 
+// Raw ids go into dense<TAB>raw lines: a tab or line break in one cannot be written.
+void check_raw_ids(const std::string& path, const std::vector<std::string>& raw) {
+  for (size_t id = 0; id < raw.size(); ++id) {
+    if (raw[id].find_first_of("\t\r\n") != std::string::npos) {
+      throw DataError(path + ": raw id '" + raw[id] + "' of " + std::to_string(id) +
+                      " holds a tab or line break and cannot be written");
+    }
+  }
+}
+
 // A count read from the split's files against the one meta.json records.
 void check_count(const std::string& dir, const char* what, int64_t found, int64_t recorded,
                  const char* key, const char* rows) {
@@ -233,6 +243,7 @@ int32_t entity_count(const std::string& dir, const char* kind, const char* map_n
 }  // namespace
 
 void write_id_map(const std::string& path, const std::vector<std::string>& raw, int32_t count) {
+  check_raw_ids(path, raw);
   text::FileWriter out(path);
   for (int32_t id = 0; id < count; ++id) {
     out.put_int(id);
@@ -240,10 +251,6 @@ void write_id_map(const std::string& path, const std::vector<std::string>& raw, 
     if (raw.empty()) {
       out.put_int(id);
     } else {
-      if (raw[id].find_first_of("\t\r\n") != std::string::npos) {
-        throw DataError(path + ": raw id '" + raw[id] + "' of " + std::to_string(id) +
-                        " holds a tab or line break and cannot be written");
-      }
       out.put(raw[id]);
     }
     out.put('\n');
@@ -264,6 +271,9 @@ void write_split_dir(const Dataset& data, const std::string& dir, const std::str
                       ": write the split to a new directory");
     }
   }
+  // Everything that can refuse the data does so before the first file is written.
+  check_raw_ids(join(dir, "user_map.tsv"), data.user_raw);
+  check_raw_ids(join(dir, "item_map.tsv"), data.item_raw);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw DataError("cannot create directory " + dir + ": " + ec.message());
