@@ -120,7 +120,8 @@ std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads
   std::string note;
   std::unique_ptr<Backend> backend = make_backend(device, threads, &note);
   if (!note.empty()) std::cerr << "srns: " << note << "; " << doing << " on the CPU\n";
-  if (threads == 0 && !default_threads_note().empty() && backend->describe().rfind("cpu", 0) == 0) {
+  const bool on_cpu = device == "cpu" || !note.empty();  // auto falls back with a note
+  if (on_cpu && threads == 0 && !default_threads_note().empty()) {
     std::cerr << "srns: " << default_threads_note() << "\n";
   }
   return backend;

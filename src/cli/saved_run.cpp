@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
 
@@ -52,16 +53,16 @@ SavedRun open_saved_run(const std::string& model_arg, const std::string& data_di
   const fs::path model_path =
       fs::is_directory(model_arg) ? fs::path(model_arg) / "model.bin" : fs::path(model_arg);
   run.model_path = model_path.string();
-  const fs::path config_path = model_path.parent_path() / "config.json";
-  run.config = read_config(config_path);
   run.model = load_model(run.model_path);
   const std::string bad = first_nonfinite_weight(run.model);
   if (!bad.empty()) {
-    throw DataError(run.model_path + ": the model holds a non-finite weight (" + bad +
-                    "); it cannot rank items. Training diverged before it was saved: retrain "
-                    "with a lower --lr or a larger --reg");
+    throw DataError(
+        run.model_path + ": the model holds a non-finite weight (" + bad +
+        "); it cannot rank items. Retrain it (with a lower --lr or a larger --reg where "
+        "training diverged)");
   }
-  run.data = data_dir.empty() ? recorded_data(run.config, config_path.string(), quiet)
+  const fs::path config_path = model_path.parent_path() / "config.json";
+  run.data = data_dir.empty() ? recorded_data(read_config(config_path), config_path.string(), quiet)
                               : read_split_dir(data_dir);
   if (run.model.n_users != run.data.n_users || run.model.n_items != run.data.n_items) {
     throw UsageError("the model " + run.model_path + " has " + std::to_string(run.model.n_users) +

@@ -3,7 +3,6 @@
 // on comes from --data or from the run's config.json.
 #pragma once
 #include <cxxopts.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "srns/data.hpp"
@@ -15,7 +14,6 @@ struct SavedRun {
   std::string model_path;  // the model.bin read
   Model model;
   Dataset data;
-  nlohmann::json config;  // the run's config.json; null when there is none beside the model
 };
 
 // --model and --data, as open_saved_run reads them.
