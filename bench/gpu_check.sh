@@ -4,8 +4,10 @@
 # steps that no longer fit are skipped, not started):
 #   1. configure (CUDA on, sm_90; offline dependencies from <repo>/.deps when present) and build
 #      in <repo>/build-gpu;
-#   2. srns info; the CUDA tests (parity and end to end);
-#   3. compute-sanitizer memcheck on the op parity tests (when compute-sanitizer exists);
+#   2. srns info; the CUDA tests (parity and end to end) with SRNS_REQUIRE_GPU=1, so a GPU that
+#      fails to initialise fails them instead of skipping them;
+#   3. compute-sanitizer memcheck, racecheck and synccheck on the parity tests (when
+#      compute-sanitizer exists);
 #   4. the throughput benchmark on ML-100K (<repo>/shared-data/ml-100k/u.data, staged by hand,
 #      see below), the generated ML-1M-sized set (CUDA and CPU) and the generated large set
 #      (CUDA; 1M users x 200k items x 50M interactions, pool size 100, lazy Adam).
@@ -74,6 +76,7 @@ if ! step build 300 cmake --build "$build" -j "$(nproc)"; then
   exit 1
 fi
 
+export SRNS_REQUIRE_GPU=1
 step info 30 "$build/srns" info
 step cuda_tests 150 "$build/tests/srns_cuda_tests" --gtest_output="json:$out/cuda_tests.json"
 
@@ -82,15 +85,18 @@ for c in /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer
   [ -z "$sanitizer" ] && [ -x "$c" ] && sanitizer=$c
 done
 if [ -n "$sanitizer" ]; then
-  parity='LaneMathDevice.*:EpochOrderParity.*:SamplePoolsParity.*:InitMemoryParity.*'
-  parity+=':BatchOwnersParity.*:ApplyStagedParity.*:UniformStepParity.*:LabelErrorsParity.*'
-  parity+=':ReduceGradientsParity.*:OptimizerStepParity.*:RecordHistoryParity.*:RankParity.*'
+  parity='LaneMathDevice.*:Ops/OpParity.*'
   parity+=':Cases/SrnsStepParity.*/dense_epoch3:Cases/SrnsStepParity.*/pooled_false_negatives'
-  parity+=':Cases/SrnsStepParity.*/wide_memory_dim40'
+  parity+=':Cases/SrnsStepParity.*/wide_memory_dim40:CudaBackend.ABatchIsAGraphOfAtMostThreeKernels'
   step memcheck 90 "$sanitizer" --tool memcheck --error-exitcode 1 \
     "$build/tests/srns_cuda_tests" --gtest_filter="$parity"
+  # Shared-memory hazards (warp scratch of the SRNS step) and barrier misuse.
+  step racecheck 60 "$sanitizer" --tool racecheck --error-exitcode 1 \
+    "$build/tests/srns_cuda_tests" --gtest_filter='Cases/SrnsStepParity.*/dense_epoch3:Ops/OpParity.*/reduce_gradients'
+  step synccheck 60 "$sanitizer" --tool synccheck --error-exitcode 1 \
+    "$build/tests/srns_cuda_tests" --gtest_filter='Cases/SrnsStepParity.*/pooled_false_negatives:Ops/OpParity.*/rank'
 else
-  note "SKIPPED   memcheck               (compute-sanitizer not found)"
+  note "SKIPPED   sanitizers             (compute-sanitizer not found)"
 fi
 
 bench="$build/bench/srns_throughput"
@@ -99,12 +105,12 @@ if [ -f "$u_data" ]; then
   rm -rf "$build/ml100k"
   step split_ml100k 30 "$build/srns" split --input "$u_data" --min-rating 4 --out "$build/ml100k" &&
     step bench_ml100k 60 "$bench" --data "$build/ml100k" --devices cuda,cpu --epochs 3 \
-      --cpu-epochs 1 --cuda-steps warp,simple --json "$out/bench_ml100k.json"
+      --cpu-epochs 1 --cuda-steps warp,thread --json "$out/bench_ml100k.json"
 else
   note "SKIPPED   bench_ml100k           ($u_data missing; stage it with: mkdir -p shared-data/ml-100k && cp ../shared/data/ml-100k/u.data shared-data/ml-100k/)"
 fi
 step bench_ml1m 120 "$bench" --gen ml1m --devices cuda,cpu --epochs 3 --cpu-epochs 1 \
-  --cuda-steps warp,simple --json "$out/bench_ml1m.json"
+  --cuda-steps warp,thread --json "$out/bench_ml1m.json"
 # Large: lazy Adam (dense Adam would move all 1.2M rows every batch), pooled history (auto).
 step bench_large 150 "$bench" --gen large --devices cuda --epochs 1 --warmup 0 --eval sampled \
   --optimizer lazy-adam --json "$out/bench_large.json"

@@ -53,9 +53,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// Selects the SRNS step kernel of CUDA backends created afterwards (kernels/cuda_backend.cu).
-void set_cuda_step(const std::string& step) { setenv("SRNS_CUDA_STEP", step.c_str(), 1); }
-
 // The first `max_users` users with their training rows, evaluation rows and truth.
 Dataset subset_users(const Dataset& d, int32_t max_users) {
   Dataset s;
@@ -95,7 +92,7 @@ std::vector<srns::RankCount> ranks_of(Backend& b, const Dataset& d) {
 json check_against_cpu(const Dataset& sub, TrainConfig c, const std::string& step, int threads,
                        bool* ok) {
   c.deterministic = true;
-  set_cuda_step(step);
+  c.cuda_step = step;
   const srns::TrainingSet set = srns::prepare_training_set(sub, c);
   const srns::Model init = srns::init_model(c.model, sub.n_users, sub.n_items, c.seed);
   std::unique_ptr<Backend> cpu = srns::make_cpu_backend(threads);
@@ -107,8 +104,8 @@ json check_against_cpu(const Dataset& sub, TrainConfig c, const std::string& ste
   for (size_t r = 0; r < rc.size(); ++r) {
     rank_diff += rc[r].greater != rg[r].greater || rc[r].equal != rg[r].equal;
   }
-  cpu->record_history(-1, nullptr);
-  gpu->record_history(-1, nullptr);
+  cpu->end_epoch(-1, nullptr);
+  gpu->end_epoch(-1, nullptr);
   const srns::EpochStats a = cpu->train_epoch(0, nullptr), b = gpu->train_epoch(0, nullptr);
   const srns::Model ma = cpu->get_model(), mb = gpu->get_model();
   double model_diff = 0;
@@ -124,7 +121,7 @@ json check_against_cpu(const Dataset& sub, TrainConfig c, const std::string& ste
   *ok = rank_diff == 0 && a.pairs == b.pairs && loss_rel <= 1e-3 &&
         std::llabs(a.false_negatives - b.false_negatives) <= 1 + a.pairs / 500 &&
         model_diff <= 1e-2 && b.first_nonfinite_batch < 0;
-  return {{"sampler", srns::to_string(c.sampler)},
+  return {{"sampler", c.sampler},
           {"step", step},
           {"users", sub.n_users},
           {"pairs", a.pairs},
@@ -148,7 +145,7 @@ struct Run {
   srns::Metrics last_val;
   double epoch_seconds() const { return phases.total(); }
   double pairs_per_second() const {
-    const double t = phases.select_grad + phases.optimizer;
+    const double t = phases.select_grad + phases.optimizer + phases.batches;
     return t > 0 ? static_cast<double>(pairs) / t : 0.0;
   }
 };
@@ -157,9 +154,9 @@ Run time_run(const Dataset& data, TrainConfig c, const std::string& device, cons
              int warmup, int epochs, bool eval, int threads) {
   Run r;
   r.device = device;
-  r.sampler = srns::to_string(c.sampler);
-  r.step = device == "cuda" && c.sampler == srns::SamplerKind::kSrns ? step : "-";
-  if (device == "cuda") set_cuda_step(step);
+  r.sampler = c.sampler;
+  r.step = device == "cuda" && c.sampler == "srns" ? step : "-";
+  c.cuda_step = step;
   std::string note;
   std::unique_ptr<Backend> b = srns::make_backend(device, threads, &note);
   const srns::TrainingSet set = srns::prepare_training_set(data, c);
@@ -169,13 +166,13 @@ Run time_run(const Dataset& data, TrainConfig c, const std::string& device, cons
   r.setup_seconds = since(t0);
   r.description = b->describe();
   srns::PhaseSeconds first;
-  b->record_history(-1, &first);
+  b->end_epoch(-1, &first);
   r.first_history_seconds = first.history;
   for (int t = 0; t < warmup + epochs; ++t) {
     t0 = Clock::now();
     srns::EpochStats s = b->train_epoch(t, nullptr);
     if (s.first_nonfinite_batch >= 0) throw std::runtime_error("non-finite loss while timing");
-    b->record_history(t, &s.seconds);
+    b->end_epoch(t, &s.seconds);
     if (eval) {
       const auto e0 = Clock::now();
       r.last_val = srns::evaluate(*b, data, c.eval, data.val.empty(), nullptr);
@@ -194,6 +191,7 @@ Run time_run(const Dataset& data, TrainConfig c, const std::string& device, cons
     const double k = 1.0 / r.epochs;
     r.phases.select_grad *= k;
     r.phases.optimizer *= k;
+    r.phases.batches *= k;
     r.phases.history *= k;
     r.phases.eval *= k;
   }
@@ -212,6 +210,7 @@ json run_json(const Run& r) {
           {"phases_per_epoch",
            {{"select_grad", r.phases.select_grad},
             {"optimizer", r.phases.optimizer},
+            {"batches", r.phases.batches},
             {"history", r.phases.history},
             {"eval", r.phases.eval}}},
           {"setup_seconds", r.setup_seconds},
@@ -224,15 +223,17 @@ void print_table(const std::vector<Run>& runs, std::ostream& out) {
   out << std::left << std::setw(7) << "device" << std::setw(9) << "sampler" << std::setw(8)
       << "step" << std::right << std::setw(13) << "pairs/s" << std::setw(11) << "s/epoch"
       << std::setw(13) << "select+grad" << std::setw(11) << "optimizer" << std::setw(10)
-      << "history" << std::setw(10) << "eval" << std::setw(9) << "setup"
+      << "batches" << std::setw(10) << "history" << std::setw(10) << "eval" << std::setw(9)
+      << "setup"
       << "\n";
   for (const Run& r : runs) {
     out << std::left << std::setw(7) << r.device << std::setw(9) << r.sampler << std::setw(8)
         << r.step << std::right << std::setw(13) << std::setprecision(4) << std::scientific
         << r.pairs_per_second() << std::fixed << std::setprecision(4) << std::setw(11)
         << r.epoch_seconds() << std::setw(13) << r.phases.select_grad << std::setw(11)
-        << r.phases.optimizer << std::setw(10) << r.phases.history << std::setw(10) << r.phases.eval
-        << std::setw(9) << std::setprecision(2) << r.setup_seconds << "\n";
+        << r.phases.optimizer << std::setw(10) << r.phases.batches << std::setw(10)
+        << r.phases.history << std::setw(10) << r.phases.eval << std::setw(9)
+        << std::setprecision(2) << r.setup_seconds << "\n";
   }
 }
 
@@ -249,8 +250,8 @@ int main(int argc, char** argv) {
     ("items", "Override the generated items", cxxopts::value<int>()->default_value("0"))
     ("interactions", "Override the generated interactions", cxxopts::value<int64_t>()->default_value("0"))
     ("devices", "Comma list of cpu, cuda (cuda skipped where unusable)", cxxopts::value<std::string>()->default_value("cpu,cuda"))
-    ("samplers", "Comma list of uniform, srns", cxxopts::value<std::string>()->default_value("uniform,srns"))
-    ("cuda-steps", "SRNS step kernels to time on CUDA: warp, simple", cxxopts::value<std::string>()->default_value("warp"))
+    ("samplers", "Comma list of samplers (srns train --help)", cxxopts::value<std::string>()->default_value("uniform,srns"))
+    ("cuda-steps", "SRNS step kernels to time on CUDA: warp, thread", cxxopts::value<std::string>()->default_value("warp"))
     ("epochs", "Timed epochs", cxxopts::value<int>()->default_value("2"))
     ("warmup", "Untimed epochs first (CUDA runs)", cxxopts::value<int>()->default_value("1"))
     ("cpu-warmup", "Untimed epochs first (CPU runs)", cxxopts::value<int>()->default_value("0"))
@@ -265,6 +266,7 @@ int main(int argc, char** argv) {
     ("s2", "SRNS refresh candidates", cxxopts::value<int>()->default_value("64"))
     ("history", "auto, dense or pooled", cxxopts::value<std::string>()->default_value("auto"))
     ("deterministic", "CUDA: ordered gradient sums")
+    ("phase-timing", "CUDA: time select+grad and optimizer apart (direct launches, no graph)")
     ("threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))
     ("no-check", "Skip the CPU-vs-CUDA check")
     ("check-users", "Users in the check sample", cxxopts::value<int>()->default_value("300"))
@@ -350,6 +352,7 @@ int main(int argc, char** argv) {
                      : hist == "pooled" ? srns::HistoryMode::kPooled
                                         : srns::HistoryMode::kAuto;
     c.deterministic = a.count("deterministic") > 0;
+    c.phase_timing = a.count("phase-timing") > 0;
     c.seed = a["seed"].as<uint64_t>();
     const std::string eval = a["eval"].as<std::string>();
     c.eval.mode = eval == "sampled" ? srns::EvalMode::kSampled
@@ -399,7 +402,7 @@ int main(int argc, char** argv) {
       for (const std::string& s : samplers) {
         for (const std::string& step : s == "srns" ? steps : std::vector<std::string>{"warp"}) {
           TrainConfig cc = c;
-          cc.sampler = s == "srns" ? srns::SamplerKind::kSrns : srns::SamplerKind::kUniform;
+          cc.sampler = s;
           bool ok = false;
           const json r = check_against_cpu(sub, cc, step, threads, &ok);
           report["check"].push_back(r);
@@ -414,7 +417,7 @@ int main(int argc, char** argv) {
     for (const std::string& device : devices) {
       for (const std::string& s : samplers) {
         TrainConfig rc = c;
-        rc.sampler = s == "srns" ? srns::SamplerKind::kSrns : srns::SamplerKind::kUniform;
+        rc.sampler = s;
         const bool cpu = device == "cpu";
         const std::vector<std::string> run_steps =
             !cpu && s == "srns" ? steps : std::vector<std::string>{"warp"};
@@ -434,8 +437,9 @@ int main(int argc, char** argv) {
       for (const Run& uni : runs) {
         if (uni.sampler != "uniform" || uni.device != srns_run.device) continue;
         const double ratio = srns_run.epoch_seconds() / std::max(uni.epoch_seconds(), 1e-12);
-        const double train_ratio = (srns_run.phases.select_grad + srns_run.phases.optimizer) /
-                                   std::max(uni.phases.select_grad + uni.phases.optimizer, 1e-12);
+        const double train_ratio =
+            (srns_run.phases.select_grad + srns_run.phases.optimizer + srns_run.phases.batches) /
+            std::max(uni.phases.select_grad + uni.phases.optimizer + uni.phases.batches, 1e-12);
         std::cout << "SRNS/Uniform on " << srns_run.device
                   << (srns_run.step == "-" ? "" : " (" + srns_run.step + " step)") << ": "
                   << std::setprecision(2) << ratio << "x per epoch, " << train_ratio

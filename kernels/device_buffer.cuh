@@ -1,5 +1,5 @@
-// RAII owners of CUDA resources: device memory (DeviceBuffer<T>), pinned host memory
-// (PinnedBuffer<T>), streams (CudaStream) and events (CudaEvent). Op code never calls cudaFree
+// RAII owners of CUDA resources: device memory (DeviceBuffer<T>), streams (CudaStream), events
+// (CudaEvent) and captured graphs (CudaGraph). Op code never calls cudaFree
 // or cudaStreamDestroy itself: a resource dies with its owner, also when an exception unwinds.
 // Every call is checked (cuda_check.cuh); destructors cannot throw, so they ignore errors (a
 // failed free at teardown has nothing left to protect).
@@ -88,52 +88,6 @@ class DeviceBuffer {
   int64_t size_ = 0;
 };
 
-// Page-locked host memory: asynchronous copies from and to it overlap with kernels.
-template <typename T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(int64_t n) { resize(n); }
-  ~PinnedBuffer() { release(); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-      release();
-      data_ = std::exchange(o.data_, nullptr);
-      size_ = std::exchange(o.size_, 0);
-    }
-    return *this;
-  }
-
-  void resize(int64_t n) {
-    if (n == size_) return;
-    release();
-    if (n > 0) {
-      SRNS_CUDA_CHECK(
-          cudaMallocHost(reinterpret_cast<void**>(&data_), static_cast<size_t>(n) * sizeof(T)));
-      size_ = n;
-    }
-  }
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  int64_t size() const { return size_; }
-  T& operator[](int64_t k) { return data_[k]; }
-  const T& operator[](int64_t k) const { return data_[k]; }
-
- private:
-  void release() noexcept {
-    if (data_) cudaFreeHost(data_);
-    data_ = nullptr;
-    size_ = 0;
-  }
-
-  T* data_ = nullptr;
-  int64_t size_ = 0;
-};
-
 // A non-blocking stream (does not synchronise with the legacy default stream).
 class CudaStream {
  public:
@@ -175,6 +129,72 @@ class CudaEvent {
 
  private:
   cudaEvent_t event_ = nullptr;
+};
+
+// A graph captured from a stream and its launchable instance. Capturing again updates the
+// instance in place where CUDA allows it (same topology), else re-instantiates it.
+class CudaGraph {
+ public:
+  CudaGraph() = default;
+  ~CudaGraph() { release(); }
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+
+  // Captures what enqueue() puts on `stream` (nothing runs while capturing). If enqueue throws,
+  // the capture is ended and discarded before the exception goes on.
+  template <typename Enqueue>
+  void capture(cudaStream_t stream, Enqueue enqueue) {
+    SRNS_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    try {
+      enqueue();
+    } catch (...) {
+      cudaGraph_t broken = nullptr;
+      cudaStreamEndCapture(stream, &broken);
+      if (broken) cudaGraphDestroy(broken);
+      cudaGetLastError();
+      throw;
+    }
+    cudaGraph_t graph = nullptr;
+    SRNS_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    if (exec_) {
+      cudaGraphExecUpdateResultInfo info{};
+      if (cudaGraphExecUpdate(exec_, graph, &info) != cudaSuccess) {
+        cudaGetLastError();  // not updatable: instantiate afresh below
+        cudaGraphExecDestroy(exec_);
+        exec_ = nullptr;
+      }
+    }
+    if (!exec_) SRNS_CUDA_CHECK(cudaGraphInstantiate(&exec_, graph, 0));
+    if (graph_) cudaGraphDestroy(graph_);
+    graph_ = graph;
+  }
+  bool ready() const { return exec_ != nullptr; }
+  void launch(cudaStream_t stream) const { SRNS_CUDA_CHECK(cudaGraphLaunch(exec_, stream)); }
+  // Kernel nodes of the captured graph.
+  int64_t kernel_nodes() const {
+    if (!graph_) return 0;
+    size_t n = 0;
+    SRNS_CUDA_CHECK(cudaGraphGetNodes(graph_, nullptr, &n));
+    std::vector<cudaGraphNode_t> nodes(n);
+    SRNS_CUDA_CHECK(cudaGraphGetNodes(graph_, nodes.data(), &n));
+    int64_t kernels = 0;
+    for (cudaGraphNode_t node : nodes) {
+      cudaGraphNodeType type;
+      SRNS_CUDA_CHECK(cudaGraphNodeGetType(node, &type));
+      kernels += type == cudaGraphNodeTypeKernel;
+    }
+    return kernels;
+  }
+
+ private:
+  void release() noexcept {
+    if (exec_) cudaGraphExecDestroy(exec_);
+    if (graph_) cudaGraphDestroy(graph_);
+    exec_ = nullptr;
+    graph_ = nullptr;
+  }
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t exec_ = nullptr;
 };
 
 }  // namespace srns::gpu

@@ -1,4 +1,5 @@
 // CUDA availability and the device report of `srns info`.
+#include <atomic>
 #include <cstdlib>
 #include <sstream>
 
@@ -14,6 +15,13 @@ bool cuda_sync_checks() {
   }();
   return on;
 }
+
+namespace {
+std::atomic<int64_t> launches{0};
+}  // namespace
+
+int64_t cuda_launches() { return launches.load(); }
+void count_cuda_launch() { launches.fetch_add(1); }
 
 bool cuda_built() { return true; }
 

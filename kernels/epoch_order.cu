@@ -8,7 +8,7 @@
 
 #include "epoch_order.cuh"
 #include "launch.cuh"
-#include "srns/sampler.hpp"
+#include "srns/draws.hpp"
 
 namespace srns::gpu {
 namespace {
@@ -47,7 +47,8 @@ int64_t EpochOrderScratch::bytes_for(int64_t capacity) {
 
 const int64_t* epoch_order(cudaStream_t stream, uint64_t seed, int epoch, int64_t n,
                            EpochOrderScratch* s) {
-  if (n > s->capacity_) throw CudaError("epoch_order: more pairs than the scratch holds");
+  if (n > s->capacity_)
+    throw std::invalid_argument("epoch_order: more pairs than the scratch holds");
   if (n <= 0) return s->index_[0].data();
   shuffle_keys_kernel<<<grid_size(n), kBlock, 0, stream>>>(seed, epoch, n, s->keys_[0].data(),
                                                            s->index_[0].data());

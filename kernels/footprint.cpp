@@ -6,7 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "srns/sampler.hpp"
+#include "rank.cuh"
+#include "srns/scorer.hpp"
 #include "train/srns_layout.hpp"
 
 namespace srns::gpu {
@@ -24,9 +25,10 @@ int64_t eval_bytes(const Dataset& d) {
     if (s->has_negatives()) {
       best = std::max(best, 4 * rows * (static_cast<int64_t>(s->n_neg) + 4));
     } else if (rows > 0) {
-      // a minimal full-ranking chunk, the targets and their counts, a padded exclude CSR
-      constexpr int64_t kChunkUsers = 32;
-      best = std::max(best, 4 * kChunkUsers * d.n_items + 16 * rows + 16 * (d.n_users + 1));
+      // the full-ranking chunk of scores, the targets and their counts, the target and
+      // exclude CSRs
+      const int64_t chunk = full_rank_chunk_users(d.n_users, d.n_items);
+      best = std::max(best, 4 * chunk * d.n_items + 16 * rows + 16 * (d.n_users + 1));
     }
   }
   return best;
@@ -38,36 +40,35 @@ std::string DeviceFootprint::describe() const {
   std::ostringstream s;
   s << "model " << format_bytes(model) << ", optimizer " << format_bytes(optimizer)
     << ", gradients " << format_bytes(gradients) << ", data " << format_bytes(data)
-    << ", epoch order " << format_bytes(order) << ", batch " << format_bytes(batch);
-  if (srns > 0) {
-    s << ", SRNS state " << format_bytes(srns) << " (" << (srns_dense ? "dense" : "pooled")
-      << " score history)";
-  }
+    << ", epoch order " << format_bytes(order + epoch) << ", batch " << format_bytes(batch);
+  if (sampler > 0) s << ", " << sampler_name << " sampler state " << format_bytes(sampler);
+  if (local > 0) s << ", kernel local memory " << format_bytes(local);
   s << ", evaluation " << format_bytes(eval) << "; total " << format_bytes(total());
   return s.str();
 }
 
 DeviceFootprint estimate_device_footprint(const TrainingSet& set, const TrainConfig& c,
-                                          int64_t order_sort_temp, int64_t reduce_sort_temp) {
+                                          int64_t order_sort_temp, int64_t reduce_sort_temp,
+                                          int64_t sampler_bytes, int64_t local_bytes) {
   const Dataset& d = *set.data;
   const int64_t users = d.n_users, items = d.n_items, dim = c.model.dim;
+  const int64_t head = head_size(c.model.kind, c.model.dim);
   const int64_t n = d.train.nnz();
   const int64_t b = c.batch_size;
-  const int64_t rows = users + items + 1;
+  const int64_t params = dim * (users + items) + head;
   DeviceFootprint f;
-  f.model = 4 * dim * rows;
-  f.optimizer = c.optim.kind == OptimizerKind::kSgd ? 0 : 8 * dim * rows;
-  f.gradients = 4 * (dim * rows + users + items + 3 * b + 2);
+  f.model = 4 * params;
+  f.optimizer = c.optim.kind == OptimizerKind::kSgd ? 0 : 8 * params;
+  f.gradients = 4 * (params + users + items);
   f.data =
-      8 * (users + 1) + 8 * n + csr_bytes(set.truth, d.n_users) + csr_bytes(set.fn_sets, d.n_users);
+      8 * (users + 1) + 4 * n + csr_bytes(set.truth, d.n_users) + csr_bytes(set.fn_sets, d.n_users);
   f.order = 24 * n + order_sort_temp;
+  f.epoch = 16 * n;
   const int64_t n_batches = std::max<int64_t>(1, batches_per_epoch(n, c.batch_size, true));
-  f.batch = b * (25 + 20 * dim) + 8 * users + 16 * n_batches + 16 * 2 * b + reduce_sort_temp;
-  if (c.sampler == SamplerKind::kSrns) {
-    const SrnsLayout layout = plan_srns_layout(d, set, c);
-    f.srns_dense = layout.dense;
-    f.srns = layout.bytes() + 4 * b * layout.s1 + (layout.dense ? 0 : 8 * layout.n_tracked);
-  }
+  f.batch = b * (8 + 4 * (3 * dim + head)) + 16 * n_batches + reduce_sort_temp;
+  f.sampler = sampler_bytes;
+  f.sampler_name = c.sampler;
+  f.local = local_bytes;
   f.eval = eval_bytes(d);
   return f;
 }
@@ -77,14 +78,17 @@ std::string footprint_refusal(const DeviceFootprint& f, int64_t free_bytes,
   const int64_t need = f.total() + kFootprintReserve;
   if (need <= free_bytes) return "";
   std::vector<std::pair<int64_t, std::string>> parts = {
-      {f.srns, std::string("the SRNS state: lower --pool-size or --window") +
-                   (f.srns_dense ? ", or use --history pooled" : "")},
+      {f.sampler, "the " + f.sampler_name +
+                      " sampler's state: for SRNS lower --pool-size or --window, or use "
+                      "--history pooled (dense history is U x I per epoch)"},
+      {f.local, "kernel local memory: use --cuda-step warp"},
       {f.model + f.optimizer + f.gradients,
        std::string("the model: lower --dim") +
            (c.optim.kind == OptimizerKind::kSgd ? ""
                                                 : ", or use --optimizer sgd (no Adam moments)")},
       {f.batch, "the batch buffers: lower --batch-size"},
-      {f.data + f.order, "the training pairs and their epoch order (too many for this GPU)"},
+      {f.data + f.order + f.epoch,
+       "the training pairs and their epoch order (too many for this GPU)"},
       {f.eval, "evaluation: use --eval sampled with fewer negatives"},
   };
   std::stable_sort(parts.begin(), parts.end(),

@@ -10,31 +10,37 @@
 
 namespace srns::gpu {
 
-// Bytes by purpose. With U users, I items, F = dim, n training pairs, B = batch size, N
-// batches per epoch, V pool size, W window, S1 memory size, T tracked pairs:
-//   model      4 F (U + I + 1)                                  P, Q, beta
-//   optimizer  8 F (U + I + 1) for Adam and lazy Adam, 0 for SGD   moments m, v
-//   gradients  4 (F (U + I + 1) + U + I + 3B + 2)               dense row sums, flags, lists
-//   data       8 (U + 1) + 8 n + CSR bytes of truth / fn sets   train CSR, pair users
+// Bytes by purpose. With U users, I items, F = dim, H head size, n training pairs, B = batch
+// size, N batches per epoch:
+//   model      4 (F (U + I) + H)                                P, Q, head
+//   optimizer  8 (F (U + I) + H) for Adam and lazy Adam, 0 for SGD   moments m, v
+//   gradients  4 (F (U + I) + H + U + I)                        dense row sums, row flags
+//   data       8 (U + 1) + 4 n + CSR bytes of truth / fn sets   train CSR, pair users
 //   order      24 n + CUB temp                                  keys and indices, x2
-//   batch      B (25 + 20 F) + 8 U + 16 N + sort buffers         batch arrays, grads, pb,
-//                                                                owner words, batch stats
-//   srns       SrnsLayout::bytes() + 4 B S1 + 8 T (pooled)       pools, memory, history, staged
-//   eval       max over val/test of 4 rows (n_neg + 4), or a 32-user full-ranking chunk
+//   epoch      16 n                                             the pairs in training order
+//   batch      B (8 + 4 (3F + H)) + 16 N + sort buffers         negatives, losses, gradient
+//                                                                rows, per-batch sums
+//   sampler    the sampler unit's estimate (SRNS: pools, memory, history, user groups)
+//   local      per-thread local memory of the largest kernel x the threads the GPU can hold
+//   eval       max over val/test of 4 rows (n_neg + 4), or a full-ranking chunk of scores
 struct DeviceFootprint {
-  int64_t model = 0, optimizer = 0, gradients = 0, data = 0, order = 0, batch = 0, srns = 0,
-          eval = 0;
-  bool srns_dense = false;  // history layout behind `srns`
+  int64_t model = 0, optimizer = 0, gradients = 0, data = 0, order = 0, epoch = 0, batch = 0,
+          sampler = 0, local = 0, eval = 0;
+  std::string sampler_name;
   int64_t total() const {
-    return model + optimizer + gradients + data + order + batch + srns + eval;
+    return model + optimizer + gradients + data + order + epoch + batch + sampler + local + eval;
   }
   std::string describe() const;  // "model 1.2 MiB, optimizer ..., total ..."
 };
 
-// order_sort_temp / reduce_sort_temp: CUB temporary bytes of the epoch-order and deterministic
-// reduction sorts (EpochOrderScratch / ReduceScratch report theirs; 0 in host-only tests).
+// What only a device can tell (0 in host-only tests):
+//   order_sort_temp / reduce_sort_temp  CUB temporary bytes of the epoch-order and ordered
+//                                       reduction sorts (EpochOrderScratch / ReduceScratch)
+//   sampler_bytes                       gpu::Sampler::estimate_bytes
+//   local_bytes                         local memory reserved for the kernels' threads
 DeviceFootprint estimate_device_footprint(const TrainingSet& set, const TrainConfig& config,
-                                          int64_t order_sort_temp, int64_t reduce_sort_temp);
+                                          int64_t order_sort_temp, int64_t reduce_sort_temp,
+                                          int64_t sampler_bytes, int64_t local_bytes);
 
 // Head room kept free beyond the estimate: CUDA context growth, kernels' local memory, eval
 // buffers sized at call time.

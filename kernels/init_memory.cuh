@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns::gpu {
 

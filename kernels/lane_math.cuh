@@ -4,11 +4,10 @@
 // in turn, then a butterfly adds lanes (offsets 16, 8, 4, 2, 1). Two GPU forms keep it:
 //   score_lanes / dot_lanes_reg  one thread computes a whole score with its 32 lane partials in
 //                                registers (the loops unroll, so no local memory);
-//   warp_dot(s) / warp_score     a warp computes one score (or a few), lane l holding partial l;
-//   the xor
-//                                butterfly gives lane l the sum partial[l] + partial[l ^ off],
-//                                which equals the CPU's partial[l] + partial[l + off] for l < off
-//                                (float addition commutes exactly), and leaves every lane with
+//   warp_dot(s)                  a warp computes one score (or a few), lane l holding partial l;
+//                                the xor butterfly gives lane l the sum partial[l] + partial[l ^
+//                                off], which equals the CPU's partial[l] + partial[l + off] for l <
+//                                off (float addition commutes exactly), and leaves every lane with
 //                                the CPU's total.
 // Both builds disable multiply-add contraction, so each product rounds before its sum, as on
 // the CPU. pb = p ⊙ beta is rounded to float before it multiplies q, as user_factor() does.
@@ -16,7 +15,7 @@
 // Random draws.  stream_at(s, w) positions a fresh stream at word w (the w-th next_u32() of the
 // sequential stream), so lane k can take draw k of a stream the CPU walks in order.
 //
-// Warp-parallel forms of the sequential samplers (sampler.hpp), host-testable:
+// Warp-parallel forms of the sequential draws (draws.hpp), host-testable:
 //   round_accepts  draw_distinct in rounds of 32 draws: draw t of a round is kept exactly when
 //                  it is new to the list and to the round's earlier draws (if it repeats an
 //                  earlier draw, that draw was either kept or refused for the same reason);
@@ -29,10 +28,10 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "srns/draws.hpp"
 #include "srns/hd.hpp"
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
-#include "srns/sampler.hpp"
 
 #if defined(__CUDA_ARCH__)
 #define SRNS_UNROLL _Pragma("unroll")
@@ -170,21 +169,6 @@ __device__ __forceinline__ void warp_dots(const float* a, const float* const* ro
   for (int c = 0; c < kDots; ++c) out[c] = acc[c];
 }
 
-// Canonical score r(u, i) by one warp, pb = p ⊙ beta formed per element.
-__device__ __forceinline__ float warp_score(const float* p, const float* beta, const float* q,
-                                            int n, int lane) {
-  float acc = 0.0f;
-  for (int f = lane; f < n; f += kLanes) {
-    const float pb = p[f] * beta[f];
-    const float prod = pb * q[f];
-    acc = acc + prod;
-  }
-  SRNS_UNROLL
-  for (int off = kLanes / 2; off > 0; off /= 2) {
-    acc = acc + __shfl_xor_sync(0xFFFFFFFFu, acc, off);
-  }
-  return acc;
-}
 #endif
 
 }  // namespace srns::gpu

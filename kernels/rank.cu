@@ -1,8 +1,8 @@
 // Evaluation ranking.
 //
 // Sampled: one warp per row; every lane scores the target, lane l scores negatives l, l+32, ...
-// (score_lanes: the canonical lane order in registers, so every score equals the CPU's bit for
-// bit), and the warp sums the > and == counts.
+// (thread_score: the canonical lane order in registers, so every score equals the CPU's bit
+// for bit), and the warp sums the > and == counts.
 //
 // Full ranking, per chunk of users:
 //   1. score_matrix: scores[u - u0][i] = r(u, i) for every item (bit for bit the CPU's);
@@ -14,28 +14,28 @@
 //
 // Shapes: negatives int32[rows][n_neg]; scores float[chunk_users][I]; out RankCount[targets].
 #include <cub/block/block_reduce.cuh>
+#include <type_traits>
 
-#include "lane_math.cuh"
 #include "launch.cuh"
 #include "rank.cuh"
 #include "score_matrix.cuh"
-#include "srns/sampler.hpp"
+#include "scorer_warp.cuh"
 
 namespace srns::gpu {
 namespace {
 
-__global__ void rank_sampled_kernel(cpu::ModelView m, int64_t n_rows, const int32_t* user,
+template <class Scorer>
+__global__ void rank_sampled_kernel(ModelView m, int64_t n_rows, const int32_t* user,
                                     const int32_t* item, int32_t n_neg, const int32_t* negatives,
                                     RankCount* out) {
+  const Scorer sc(m);
   const int lane = static_cast<int>(threadIdx.x) & (kWarpSize - 1);
-  const int dim = m.dim;
   for (int64_t r = thread_index() / kWarpSize; r < n_rows; r += thread_count() / kWarpSize) {
-    const float* p = m.user + static_cast<int64_t>(user[r]) * dim;
-    const float target = score_lanes(p, m.beta, m.item + static_cast<int64_t>(item[r]) * dim, dim);
+    const float* p = m.user_row(user[r]);
+    const float target = thread_score(sc, p, m.item_row(item[r]));
     int greater = 0, equal = 0;
     for (int32_t n = lane; n < n_neg; n += kWarpSize) {
-      const int32_t neg = negatives[r * n_neg + n];
-      const float s = score_lanes(p, m.beta, m.item + static_cast<int64_t>(neg) * dim, dim);
+      const float s = thread_score(sc, p, m.item_row(negatives[r * n_neg + n]));
       greater += s > target;
       equal += s == target;
     }
@@ -46,12 +46,6 @@ __global__ void rank_sampled_kernel(cpu::ModelView m, int64_t n_rows, const int3
       out[r].equal = equal;
     }
   }
-}
-
-__device__ __forceinline__ bool csr_contains(const DeviceCsr& c, int32_t row, int32_t x) {
-  if (!c.off) return false;
-  const int64_t begin = c.off[row];
-  return sorted_contains(c.cols + begin, c.off[row + 1] - begin, x);
 }
 
 constexpr int kRankBlock = 256;
@@ -93,7 +87,7 @@ __global__ void __launch_bounds__(kRankBlock)
       __syncthreads();
       if (threadIdx.x == 0) {
         const int32_t target = targets.cols[t];
-        const bool excluded = csr_contains(train, u, target) || csr_contains(exclude, u, target);
+        const bool excluded = train.contains(u, target) || exclude.contains(u, target);
         out[t].greater = greater;
         out[t].equal = equal - (excluded ? 0 : 1);
       }
@@ -103,19 +97,21 @@ __global__ void __launch_bounds__(kRankBlock)
 
 }  // namespace
 
-void rank_sampled(cudaStream_t stream, const cpu::ModelView& model, int64_t n_rows,
-                  const int32_t* user, const int32_t* item, int32_t n_neg, const int32_t* negatives,
-                  RankCount* out) {
+void rank_sampled(cudaStream_t stream, const ModelView& model, int64_t n_rows, const int32_t* user,
+                  const int32_t* item, int32_t n_neg, const int32_t* negatives, RankCount* out) {
   if (n_rows <= 0) return;
-  rank_sampled_kernel<<<warp_grid_size(n_rows), kBlock, 0, stream>>>(model, n_rows, user, item,
-                                                                     n_neg, negatives, out);
-  SRNS_CUDA_LAUNCH_CHECK("rank_sampled_kernel");
+  with_scorer(model, [&](const auto& sc) {
+    using Scorer = std::decay_t<decltype(sc)>;
+    rank_sampled_kernel<Scorer><<<warp_grid_size(n_rows), kBlock, 0, stream>>>(
+        model, n_rows, user, item, n_neg, negatives, out);
+    SRNS_CUDA_LAUNCH_CHECK("rank_sampled_kernel");
+  });
 }
 
-void rank_full(cudaStream_t stream, const cpu::ModelView& model, int32_t n_users, int32_t n_items,
+void rank_full(cudaStream_t stream, const ModelView& model, int32_t n_users, int32_t n_items,
                DeviceCsr train, DeviceCsr targets, DeviceCsr exclude, int32_t chunk_users,
                float* scores, float* target_scores, RankCount* out) {
-  if (chunk_users <= 0) throw CudaError("rank_full: chunk_users must be positive");
+  if (chunk_users <= 0) throw std::invalid_argument("rank_full: chunk_users must be positive");
   for (int32_t u0 = 0; u0 < n_users; u0 += chunk_users) {
     const int32_t n = n_users - u0 < chunk_users ? n_users - u0 : chunk_users;
     score_matrix(stream, model, u0, n, n_items, scores, n_items);

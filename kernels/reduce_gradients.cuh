@@ -4,45 +4,42 @@
 
 #include <cstdint>
 
-#include "cpu/cpu_ops.hpp"
+#include "batch.cuh"
 #include "device_buffer.cuh"
 
 namespace srns::gpu {
 
 // The batch's summed gradients, held densely so the optimiser can index them by row:
-//   user_grad[U][F], item_grad[I][F], beta_grad[F]: zero outside the touched rows (the
-//   optimiser step zeroes what it consumed, so they start each batch clean);
-//   user_rows[0..counts[0]), item_rows[0..counts[1]): the touched rows, each once, in no
-//   particular order; user_flag / item_flag: 1 on touched rows (atomic mode only).
+//   user_grad[U][F], item_grad[I][F], head_grad[H]: zero outside the touched rows (the
+//   optimiser zeroes what it consumed, so they start each batch clean);
+//   user_flag[U], item_flag[I]: 1 on touched rows when `flag_rows` (lazy Adam, SGD: the
+//   optimiser claims each flagged row once and clears the flag).
 struct DeviceRowGradients {
-  int32_t n_users, n_items, dim;
+  int32_t n_users, n_items, dim, head_size;
   float* user_grad;
   float* item_grad;
-  float* beta_grad;
+  float* head_grad;
   int32_t* user_flag;
   int32_t* item_flag;
-  int32_t* user_rows;  // capacity: batch size
-  int32_t* item_rows;  // capacity: 2 x batch size
-  int32_t* counts;     // [2]
-  int32_t batch_capacity;
+  bool flag_rows;
 };
 
 // Owns the buffers behind a DeviceRowGradients, zeroed at construction.
 class RowGradientBuffers {
  public:
   RowGradientBuffers() = default;
-  RowGradientBuffers(int32_t n_users, int32_t n_items, int32_t dim, int32_t batch_capacity,
-                     cudaStream_t stream);
+  RowGradientBuffers(int32_t n_users, int32_t n_items, int32_t dim, int32_t head_size,
+                     bool flag_rows, cudaStream_t stream);
   DeviceRowGradients view();
-  static int64_t bytes_for(int32_t n_users, int32_t n_items, int32_t dim, int32_t batch_capacity);
+  static int64_t bytes_for(int32_t n_users, int32_t n_items, int32_t dim, int32_t head_size);
 
  private:
-  int32_t n_users_ = 0, n_items_ = 0, dim_ = 0, batch_capacity_ = 0;
-  DeviceBuffer<float> user_grad_, item_grad_, beta_grad_;
-  DeviceBuffer<int32_t> user_flag_, item_flag_, user_rows_, item_rows_, counts_;
+  DeviceRowGradients v_{};
+  DeviceBuffer<float> user_grad_, item_grad_, head_grad_;
+  DeviceBuffer<int32_t> user_flag_, item_flag_;
 };
 
-// Sort buffers of the deterministic mode.
+// Sort buffers of the ordered (deterministic) mode.
 class ReduceScratch {
  public:
   ReduceScratch() = default;
@@ -50,20 +47,26 @@ class ReduceScratch {
   static int64_t bytes_for(int32_t n_users, int32_t n_items, int32_t batch_capacity);
 
  private:
-  friend void reduce_gradients(cudaStream_t, bool, const cpu::Batch&, const int32_t*, const float*,
-                               DeviceRowGradients, ReduceScratch*);
+  friend void reduce_gradients_ordered(cudaStream_t, const BatchRefs&, int64_t, const int32_t*,
+                                       const float*, DeviceRowGradients, BatchCounters*,
+                                       ReduceScratch*);
   int32_t user_bits_ = 1, item_bits_ = 1;
   DeviceBuffer<int32_t> item_keys_, sorted_keys_, ids_, sorted_ids_;
   DeviceBuffer<unsigned char> temp_;
 };
 
-// Sums the batch's contributions grad[k] = [user F | pos F | neg F | beta F] per row.
-// deterministic: contributions sorted by (row, id) and summed in id order from 0.0f (user
-// rows: id = k; item rows: id = 2k + role, role 0 positive, 1 negative), beta in pair order:
-// bit for bit cpu::reduce_gradients. Otherwise atomicAdd (order unspecified, within rounding).
-// `scratch` may be null in atomic mode.
-void reduce_gradients(cudaStream_t stream, bool deterministic, const cpu::Batch& batch,
-                      const int32_t* negative, const float* grad, DeviceRowGradients g,
-                      ReduceScratch* scratch);
+// Sums the current batch's gradient rows grad[k] = [user F | pos F | neg F | head H] per row
+// with atomicAdd (one kernel; order unspecified, so the last bits vary), and advances the
+// counters (opt_batch = batch, step + 1).
+void reduce_gradients_atomic(cudaStream_t stream, const BatchRefs& batch, const int32_t* negative,
+                             const float* grad, DeviceRowGradients g, BatchCounters* counters);
+
+// The same in the CPU's order, bit for bit cpu::reduce_gradients: contributions sorted by
+// (row, id) and summed from 0.0f in id order (user rows: id = k; item rows: id = 2k + role,
+// role 0 positive, 1 negative), the head in pair order. The host names the batch `b` (its
+// size must be known to the sorts), which must be the device's counters.batch.
+void reduce_gradients_ordered(cudaStream_t stream, const BatchRefs& batch, int64_t b,
+                              const int32_t* negative, const float* grad, DeviceRowGradients g,
+                              BatchCounters* counters, ReduceScratch* scratch);
 
 }  // namespace srns::gpu

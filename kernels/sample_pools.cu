@@ -5,7 +5,7 @@
 // Shapes: pool int32[U][V]; chunks per user ceil(V / 16).
 #include "launch.cuh"
 #include "sample_pools.cuh"
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns::gpu {
 namespace {

@@ -1,13 +1,18 @@
-// Score matrix r(u, i) = dot_lanes(p_u ⊙ beta, q_i) for a block of users x all items.
+// Score matrices r(u, i) for a block of users x all items.
 //
-// One block (32 x 8 threads) per tile of 8 users x 32 items, grid-stride over tiles; thread
-// (ty, tx) owns score (user ty, item tx) and keeps the 32 lane partials of dot_lanes in
-// registers. The tile's p ⊙ beta rows (8 x 32) and item rows (32 x 32, padded to 33 columns
-// against bank conflicts) are staged in shared memory one 32-element chunk of F at a time;
-// partial l adds element base + l of chunk `base`, so each score is summed in the canonical
-// lane order and equals the CPU's bit for bit (no contraction; pb rounded before the product).
+// GMF, r = dot_lanes(p_u ⊙ beta, q_i): one block (32 x 8 threads) per tile of 8 users x 32 items,
+// grid-stride over tiles; thread (ty, tx) owns score (user ty, item tx) and keeps the 32 lane
+// partials of dot_lanes in registers. The tile's p ⊙ beta rows (8 x 32) and item rows (32 x 32,
+// padded to 33 columns against bank conflicts) are staged in shared memory one 32-element chunk of
+// F at a time; partial l adds element base + l of chunk `base`, so each score is summed in the
+// canonical lane order and equals the CPU's bit for bit (no contraction; pb rounded before the
+// product).
+//
+// Other scorers: one thread per score through the policy (user context in registers/local).
 //
 // Shapes: user float[U][F], item float[I][F], out float[n_users][ld].
+#include <type_traits>
+
 #include "lane_math.cuh"
 #include "launch.cuh"
 #include "score_matrix.cuh"
@@ -19,8 +24,8 @@ constexpr int kTileUsers = 8;
 constexpr int kTileItems = kWarpSize;
 
 __global__ void __launch_bounds__(kTileUsers* kTileItems)
-    score_matrix_kernel(cpu::ModelView m, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                        int64_t ld) {
+    gmf_score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items, float* out,
+                            int64_t ld) {
   __shared__ float pb_tile[kTileUsers][kLanes];
   __shared__ float q_tile[kTileItems][kLanes + 1];
   const int tx = static_cast<int>(threadIdx.x) % kTileItems;
@@ -39,7 +44,7 @@ __global__ void __launch_bounds__(kTileUsers* kTileItems)
       const int32_t u = ub + ty;
       pb_tile[ty][tx] =
           u < n_users && tx < width
-              ? m.user[static_cast<int64_t>(u0 + u) * dim + base + tx] * m.beta[base + tx]
+              ? m.user[static_cast<int64_t>(u0 + u) * dim + base + tx] * m.head[base + tx]
               : 0.0f;
       for (int r = ty; r < kTileItems; r += kTileUsers) {
         const int32_t i = ib + r;
@@ -62,17 +67,40 @@ __global__ void __launch_bounds__(kTileUsers* kTileItems)
   }
 }
 
+template <class Scorer>
+__global__ void score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
+                                    float* out, int64_t ld) {
+  const Scorer sc(m);
+  const int64_t n = static_cast<int64_t>(n_users) * n_items;
+  for (int64_t x = thread_index(); x < n; x += thread_count()) {
+    const int64_t u = x / n_items, i = x % n_items;
+    float ctx[kMaxDim];
+    sc.user_context(m.user_row(static_cast<int32_t>(u0 + u)), ctx);
+    out[u * ld + i] = sc.score(ctx, m.item_row(static_cast<int32_t>(i)));
+  }
+}
+
 }  // namespace
 
-void score_matrix(cudaStream_t stream, const cpu::ModelView& model, int32_t u0, int32_t n_users,
+void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32_t n_users,
                   int32_t n_items, float* out, int64_t ld) {
   if (n_users <= 0 || n_items <= 0) return;
-  const int64_t tiles = ((n_items + kTileItems - 1) / kTileItems) *
-                        static_cast<int64_t>((n_users + kTileUsers - 1) / kTileUsers);
-  const int threads = kTileUsers * kTileItems;
-  score_matrix_kernel<<<grid_size(tiles * threads, threads), threads, 0, stream>>>(
-      model, u0, n_users, n_items, out, ld);
-  SRNS_CUDA_LAUNCH_CHECK("score_matrix_kernel");
+  with_scorer(model, [&](const auto& sc) {
+    using Scorer = std::decay_t<decltype(sc)>;
+    if constexpr (std::is_same_v<Scorer, GmfScorer>) {
+      const int64_t tiles = ((n_items + kTileItems - 1) / kTileItems) *
+                            static_cast<int64_t>((n_users + kTileUsers - 1) / kTileUsers);
+      const int threads = kTileUsers * kTileItems;
+      gmf_score_matrix_kernel<<<grid_size(tiles * threads, threads), threads, 0, stream>>>(
+          model, u0, n_users, n_items, out, ld);
+      SRNS_CUDA_LAUNCH_CHECK("gmf_score_matrix_kernel");
+    } else {
+      score_matrix_kernel<Scorer>
+          <<<grid_size(static_cast<int64_t>(n_users) * n_items), kBlock, 0, stream>>>(
+              model, u0, n_users, n_items, out, ld);
+      SRNS_CUDA_LAUNCH_CHECK("score_matrix_kernel");
+    }
+  });
 }
 
 }  // namespace srns::gpu

@@ -1,16 +1,16 @@
-// Score matrices on the GPU (CPU: cpu::score_all, and the per-user scoring of cpu::rank_full).
+// Score matrices on the GPU (CPU: cpu::score_matrix, src/cpu/score_matrix.cpp).
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
-#include "cpu/cpu_ops.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns::gpu {
 
 // out[(u - u0) * ld + i] = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items); the
-// canonical score of math.hpp bit for bit. Device pointers.
-void score_matrix(cudaStream_t stream, const cpu::ModelView& model, int32_t u0, int32_t n_users,
+// scorer's score bit for bit. Device pointers.
+void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32_t n_users,
                   int32_t n_items, float* out, int64_t ld);
 
 }  // namespace srns::gpu

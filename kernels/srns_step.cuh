@@ -1,29 +1,44 @@
-// The fused SRNS batch step on the GPU (CPU: cpu::srns_step, src/cpu/srns_step.cpp).
+// The SRNS batch step on the GPU (CPU: cpu::srns_step, src/cpu/srns_step.cpp): for the current
+// batch (BatchRefs::counters), user group by user group (batch_groups.cuh), every pair's
+// negative (eq. 4 over the user's memory, or uniform from memory), then the user's memory row
+// refreshed in place (eq. 3) when p.refresh; fused (`pair` non-null): also every pair's
+// gradient row, loss and label error, as pair_step.cuh writes them.
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
-#include "cpu/cpu_ops.hpp"
-#include "pair_gradient.cuh"
-#include "srns/sampler.hpp"
+#include "batch.cuh"
+#include "batch_groups.cuh"
+#include "srns/samplers/srns.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns::gpu {
 
-// Kernel versions raced by the benchmark and both covered by the parity tests:
-//   kSimple  one thread per pair calling select_entry / refresh_memory / pair_gradient, the
-//            CPU's own functions (the reference on the device);
-//   kWarp    one warp per pair, lanes over the embedding dimension and over candidates.
-enum class StepVersion { kSimple, kWarp };
+// Kernel versions, both covered by the parity tests (TrainConfig::cuda_step):
+//   kThread  one thread per user group calling select_entry / refresh_memory / the scorer's
+//            pair_gradient: the CPU reference compiled for the device;
+//   kWarp    one warp per user group, lanes over the embedding dimension and the candidates.
+enum class SrnsStepVersion { kThread, kWarp };
 
-const char* step_version_name(StepVersion v);
+// Everything the step reads and writes (device pointers); fixed for an epoch.
+struct SrnsStepArgs {
+  SrnsView view;  // the epoch's current pool
+  SrnsStepParams params;
+  BatchRefs batch;
+  DeviceBatchGroups groups;
+  ModelView model;
+  int32_t* memory;     // [U][S1], refreshed in place
+  int32_t* negative;   // [B] out
+  float* ctx_scratch;  // [B][context size] for kThread
+};
 
-// For each pair k of the batch: the negative (eq. 4 over memory[user[k]]), the owner's
-// refreshed memory row into staged[k * S1] (when params.refresh), the loss and the gradient
-// contributions. Every pointer in view, model, params, batch and out is a device pointer;
-// pb_scratch holds batch.size * dim floats (used by kSimple only; may be null for kWarp).
-void srns_step(cudaStream_t stream, StepVersion version, const SrnsView& view,
-               const cpu::ModelView& model, const cpu::StepParams& params, const cpu::Batch& batch,
-               const int32_t* memory, int32_t* staged, DeviceStepOutput out, float* pb_scratch);
+// `pair` null: negatives (and refresh) only, the generic path.
+void srns_step(cudaStream_t stream, SrnsStepVersion version, const SrnsStepArgs& args,
+               const PairStepArgs* pair);
+
+// Bytes of per-thread local memory the step's kernels use (cudaFuncGetAttributes), for the
+// footprint estimate.
+int64_t srns_step_local_bytes();
 
 }  // namespace srns::gpu

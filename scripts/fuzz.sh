@@ -15,7 +15,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
 shift || true
-# clang with its runtime libraries (libFuzzer, sanitizers) and libomp, clang's OpenMP.
+# The build's packages, then clang with its runtime libraries (libFuzzer, sanitizers) and libomp,
+# clang's OpenMP.
+"$root/scripts/setup.sh"
 "$root/scripts/setup.sh" clang libclang-rt-dev libomp-dev
 
 cd "$root"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what srns needs to build and test on a Debian/Ubuntu machine, and nothing
-# that is already there. Safe to run repeatedly; called by demo.sh and test.sh. Extra
-# arguments are more Debian packages to install the same way (scripts/fuzz.sh: clang).
+# Installs what srns needs to build and test on a Debian/Ubuntu machine (Debian bookworm,
+# Ubuntu 24.04; as root, as in a container build, or through sudo), and nothing that is already
+# there. Safe to run repeatedly; called by build.sh, and by docker/Dockerfile before the sources.
+# Package names as arguments install those instead (docker/check.sh: podman, debootstrap).
 set -euo pipefail
 
 # Debian packages the build needs (header-only libraries, test framework, build tools).
-need_pkgs=(cmake g++ ninja-build libcxxopts-dev nlohmann-json3-dev libgtest-dev "$@")
+need_pkgs=(cmake g++ ninja-build libcxxopts-dev nlohmann-json3-dev libgtest-dev)
+if [ $# -gt 0 ]; then need_pkgs=("$@"); fi
 
 missing=()
 for p in "${need_pkgs[@]}"; do

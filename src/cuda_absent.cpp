@@ -9,7 +9,7 @@ bool cuda_built() { return false; }
 
 std::string cuda_unusable_reason() { return "this srns was built without CUDA"; }
 
-std::unique_ptr<Backend> make_cuda_backend() {
+std::unique_ptr<Backend> make_cuda_backend(int /*gpu*/) {
   throw std::runtime_error("this srns was built without CUDA; rebuild with -DSRNS_CUDA=ON");
 }
 

@@ -9,6 +9,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "srns/backend.hpp"
+#include "srns/samplers/uniform.hpp"
 #include "srns/synthetic.hpp"
 #include "srns/trainer.hpp"
 
@@ -32,13 +33,13 @@ Reference reference_gradient(const Model& m, const std::vector<int32_t>& users,
     const int32_t u = users[k], i = items[k], j = negs[k];
     double r_pos = 0, r_neg = 0;
     for (int f = 0; f < F; ++f) {
-      r_pos += double(m.user[u * F + f]) * m.beta[f] * m.item[i * F + f];
-      r_neg += double(m.user[u * F + f]) * m.beta[f] * m.item[j * F + f];
+      r_pos += double(m.user[u * F + f]) * m.head[f] * m.item[i * F + f];
+      r_neg += double(m.user[u * F + f]) * m.head[f] * m.item[j * F + f];
     }
     const double s = 1.0 / (1.0 + std::exp(-(r_neg - r_pos)));  // d softplus(x)/dx
     for (int f = 0; f < F; ++f) {
       const double p = m.user[u * F + f], qi = m.item[i * F + f], qj = m.item[j * F + f];
-      const double b = m.beta[f];
+      const double b = m.head[f];
       g.user[u * F + f] += s * b * (qj - qi) + reg * p;
       g.item[i * F + f] += -s * b * p + reg * qi;
       g.item[j * F + f] += s * b * p + reg * qj;
@@ -75,23 +76,18 @@ class BatchStep : public ::testing::Test {
     }
   }
 
+  // Uniform negatives, then the pair gradients of the production op.
   cpu::StepOutput run_step(const Model& m) {
     const int32_t n = static_cast<int32_t>(pairs_.size());
-    owner_.assign(n, 0);
-    cpu::Batch batch{0, n, pairs_.data(), users_.data(), items_.data(), owner_.data()};
-    cpu::StepParams p{};
-    p.loss = kLossBpr;
-    p.reg = kReg;
-    p.seed = 9;
-    p.n_items = data_.n_items;
-    p.train_off = data_.train.offsets.data();
-    p.train_cols = data_.train.cols.data();
+    cpu::Batch batch{0, n, pairs_.data(), users_.data(), items_.data()};
+    negative_.resize(n);
+    for (int32_t k = 0; k < n; ++k) {
+      const int32_t u = users_[k];
+      negative_[k] =
+          uniform_negative(9, 0, 0, k, data_.train.row(u), data_.train.row_size(u), data_.n_items);
+    }
     cpu::StepOutput out;
-    out.negative.resize(n);
-    out.loss.resize(n);
-    out.grad.resize(static_cast<size_t>(n) * 4 * m.dim);
-    cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
-    cpu::uniform_step(view, p, batch, &out, 2);
+    cpu::pair_gradients(cpu::view_of(m), batch, negative_.data(), kLossBpr, kReg, &out, 2);
     batch_ = batch;
     return out;
   }
@@ -102,15 +98,15 @@ class BatchStep : public ::testing::Test {
   std::vector<int64_t> pairs_;
   std::map<int64_t, int32_t> user_of_;
   std::vector<int32_t> users_, items_;
-  std::vector<uint8_t> owner_;
+  std::vector<int32_t> negative_;
   cpu::Batch batch_{};
 };
 
 TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
   const cpu::StepOutput out = run_step(model_);
   cpu::RowGradients g;
-  cpu::reduce_gradients(batch_, out, model_.dim, &g, 2);
-  const Reference ref = reference_gradient(model_, users_, items_, out.negative, kReg);
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g, 2);
+  const Reference ref = reference_gradient(model_, users_, items_, negative_, kReg);
   const int F = model_.dim;
   // float sums of up to ~40 terms of size ~0.3: compare with 1e-5 absolute slack.
   constexpr double kTol = 1e-5;
@@ -132,14 +128,14 @@ TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
       ASSERT_NEAR(g.item_grad[r * F + f], ref.item[g.item_rows[r] * F + f], kTol) << r;
     }
   }
-  for (int f = 0; f < F; ++f) ASSERT_NEAR(g.beta_grad[f], ref.beta[f], 1e-4);
+  for (int f = 0; f < F; ++f) ASSERT_NEAR(g.head_grad[f], ref.beta[f], 1e-4);
 }
 
 TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
   const cpu::StepOutput out = run_step(model_);
   cpu::RowGradients g;
-  cpu::reduce_gradients(batch_, out, model_.dim, &g, 2);
-  const Reference ref = reference_gradient(model_, users_, items_, out.negative, kReg);
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g, 2);
+  const Reference ref = reference_gradient(model_, users_, items_, negative_, kReg);
   for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
     OptimConfig oc;
     oc.kind = kind;
@@ -150,9 +146,9 @@ TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
     st.user_v.assign(m.user.size(), 0.2f);
     st.item_m.assign(m.item.size(), 0.1f);
     st.item_v.assign(m.item.size(), 0.2f);
-    st.beta_m.assign(m.dim, 0.1f);
-    st.beta_v.assign(m.dim, 0.2f);
-    cpu::optimizer_step(oc, true, g, &m, &st, 2);
+    st.head_m.assign(m.dim, 0.1f);
+    st.head_v.assign(m.dim, 0.2f);
+    cpu::optimizer_step(oc, g, &m, &st, 2);
     const double lr_t = 0.05 * std::sqrt(1 - 0.999) / (1 - 0.9);  // step 1
     auto expect = [&](double w, double grad, bool touched) {
       if (kind == OptimizerKind::kSgd) return touched ? w - 0.05 * grad : w;
@@ -172,7 +168,7 @@ TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
           << to_string(kind) << " item element " << x;
     }
     for (int f = 0; f < m.dim; ++f) {
-      ASSERT_NEAR(m.beta[f], expect(model_.beta[f], ref.beta[f], true), 2e-6) << to_string(kind);
+      ASSERT_NEAR(m.head[f], expect(model_.head[f], ref.beta[f], true), 2e-6) << to_string(kind);
     }
   }
 }
@@ -195,7 +191,7 @@ TEST(BackendEpochs, UniformMatchesNaiveTrainingLoop) {
   so.eval_negatives = 0;
   const Dataset data = generate_dataset(gc, so);
   TrainConfig c;
-  c.sampler = SamplerKind::kUniform;
+  c.sampler = "uniform";
   c.model.dim = 8;
   c.model.init_std = 0.1f;
   c.batch_size = 64;
@@ -211,7 +207,7 @@ TEST(BackendEpochs, UniformMatchesNaiveTrainingLoop) {
   // The naive loop.
   const int F = c.model.dim;
   std::vector<double> P(init.user.begin(), init.user.end()), Q(init.item.begin(), init.item.end()),
-      B(init.beta.begin(), init.beta.end());
+      B(init.head.begin(), init.head.end());
   std::vector<double> mP(P.size()), vP(P.size()), mQ(Q.size()), vQ(Q.size()), mB(F), vB(F);
   std::vector<int32_t> user_of(data.train.nnz());
   for (int32_t u = 0; u < data.n_users; ++u) {
@@ -262,7 +258,7 @@ TEST(BackendEpochs, UniformMatchesNaiveTrainingLoop) {
   double worst = 0;
   for (size_t x = 0; x < P.size(); ++x) worst = std::max(worst, std::fabs(P[x] - got.user[x]));
   for (size_t x = 0; x < Q.size(); ++x) worst = std::max(worst, std::fabs(Q[x] - got.item[x]));
-  for (int f = 0; f < F; ++f) worst = std::max(worst, std::fabs(B[f] - got.beta[f]));
+  for (int f = 0; f < F; ++f) worst = std::max(worst, std::fabs(B[f] - got.head[f]));
   // ~35 Adam steps of size <= lr = 1e-3 each, float vs double: differences stay far below a step.
   EXPECT_LT(worst, 1e-4) << "largest parameter difference after " << step << " steps";
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_test_util.hpp"
+#include "srns/sampler.hpp"
 #include "test_util.hpp"
 
 namespace srns {
@@ -138,6 +139,26 @@ TEST_F(CliInputs, FlagsAreRangeCheckedByName) {
     EXPECT_TRUE(has(r.output, c.message)) << c.args << "\n" << r.output;
   }
   EXPECT_FALSE(fs::exists(file("never")));
+}
+
+// A sampler's own numeric flags (the registry's SamplerOptions) are parsed like the others: a
+// value that is not a number, or lies outside the option's range, is refused naming the flag.
+TEST_F(CliInputs, SamplerOptionsAreRangeCheckedByName) {
+  int checked = 0;
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      if (!o.choices.empty()) continue;
+      const std::string train = "train --no-out --sampler " + info.name + " --" + o.flag + " ";
+      for (const std::string& bad : {std::string("nan"), sampler_option_text(o, o.max + 1)}) {
+        const auto r = run_cli(train + bad);
+        EXPECT_EQ(r.status, 2) << train << bad << "\n" << r.output;
+        EXPECT_TRUE(has(r.output, "--" + o.flag + " must be ")) << r.output;
+        EXPECT_TRUE(has(r.output, "(got '" + bad + "')")) << r.output;
+      }
+      ++checked;
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no sampler has a numeric option";
 }
 
 // Case: --batch-size 100000000 ended in std::bad_alloc.

@@ -125,7 +125,7 @@ TEST_F(Recommend, ExportWritesTheModelAsNpyWithTheMaps) {
   EXPECT_TRUE(has(header, "'shape': (" + std::to_string(model.n_users) + ", 8)")) << header;
   EXPECT_EQ(npy_values(file("export/item_embeddings.npy"), &header), model.item);
   EXPECT_TRUE(has(header, "'shape': (" + std::to_string(model.n_items) + ", 8)")) << header;
-  EXPECT_EQ(npy_values(file("export/beta.npy"), &header), model.beta);
+  EXPECT_EQ(npy_values(file("export/head.npy"), &header), model.head);
   EXPECT_TRUE(has(header, "'shape': (8,)")) << header;
   EXPECT_EQ(testing::read_file(file("export/user_map.tsv")),
             testing::read_file(file("syn/user_map.tsv")));
@@ -144,7 +144,7 @@ TEST_F(Recommend, ExportWritesTheModelAsNpyWithTheMaps) {
     const std::string script =
         "import numpy as np; d='" + file("export") +
         "'; P=np.load(d+'/user_embeddings.npy'); Q=np.load(d+'/item_embeddings.npy'); "
-        "b=np.load(d+'/beta.npy'); print(P.dtype, P.shape, Q.shape, b.shape); "
+        "b=np.load(d+'/head.npy'); print(P.dtype, P.shape, Q.shape, b.shape); "
         "print('%.9g' % float((P[3]*b)@Q[5]))";
     const auto py = testing::run_shell(std::string(python) + " -c \"" + script + "\"", false);
     ASSERT_TRUE(has(py.output, "float32 (" + std::to_string(model.n_users) + ", 8) (" +

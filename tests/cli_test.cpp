@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli_test_util.hpp"
+#include "srns/sampler.hpp"
 #include "test_util.hpp"
 
 namespace srns {
@@ -35,7 +36,7 @@ TEST(Cli, HelpTeachesEachCommand) {
 TEST(Cli, UsageErrorsNameTheFlag) {
   Result r = run("train --sampler bogus --no-out");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(has(r.output, "--sampler must be one of srns, uniform")) << r.output;
+  EXPECT_TRUE(has(r.output, "--sampler must be one of " + sampler_names())) << r.output;
   r = run("train --s1 100 --no-out");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "--s1")) << r.output;

@@ -8,6 +8,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "srns/backend.hpp"
+#include "srns/sampler.hpp"
 #include "srns/synthetic.hpp"
 #include "srns/trainer.hpp"
 
@@ -46,11 +47,11 @@ Model run_epochs(const Dataset& data, const TrainConfig& config, int threads, in
   std::unique_ptr<Backend> b = make_cpu_backend(threads);
   const TrainingSet set = prepare_training_set(data, config);
   b->setup(set, config, init_model(config.model, data.n_users, data.n_items, config.seed));
-  b->record_history(-1, nullptr);
+  b->end_epoch(-1, nullptr);
   for (int t = 0; t < epochs; ++t) {
     EpochStats s = b->train_epoch(t, nullptr);
     if (stats) stats->push_back(s);
-    b->record_history(t, nullptr);
+    b->end_epoch(t, nullptr);
   }
   return b->get_model();
 }
@@ -59,7 +60,7 @@ void expect_same_model(const Model& a, const Model& b) {
   ASSERT_EQ(a.user.size(), b.user.size());
   EXPECT_EQ(a.user, b.user);
   EXPECT_EQ(a.item, b.item);
-  EXPECT_EQ(a.beta, b.beta);
+  EXPECT_EQ(a.head, b.head);
 }
 
 TEST(CpuBackend, SameSeedSameModelAnyThreadCount) {
@@ -107,7 +108,7 @@ TEST(CpuBackend, HistoryAndRawVarianceOptionsChangeTraining) {
 
 TEST(CpuBackend, LossFallsAndUniformIsRepeatable) {
   const Dataset data = small_data();
-  for (SamplerKind kind : {SamplerKind::kUniform, SamplerKind::kSrns}) {
+  for (const char* kind : {"uniform", "srns"}) {
     TrainConfig c = small_config();
     c.sampler = kind;
     std::vector<EpochStats> stats;
@@ -146,7 +147,7 @@ TEST(CpuBackend, LabelErrorRatioCountsTruthHits) {
   all.truth = Csr::from_pairs(every, data.n_users);
   half.truth = Csr::from_pairs(even, data.n_users);
   none.truth = Csr();
-  for (SamplerKind kind : {SamplerKind::kUniform, SamplerKind::kSrns}) {
+  for (const char* kind : {"uniform", "srns"}) {
     TrainConfig c = small_config();
     c.sampler = kind;
     std::vector<EpochStats> s_all, s_half, s_none;
@@ -159,17 +160,13 @@ TEST(CpuBackend, LabelErrorRatioCountsTruthHits) {
   }
 }
 
-TEST(CpuOps, NegativesAreNeverTrainingPositives) {
+// Every sampler's negatives, over a whole epoch in one batch: never a training positive of the
+// pair's user, inside the catalogue, and spread over it.
+TEST(CpuSamplers, NegativesAreNeverTrainingPositives) {
   const Dataset data = small_data();
   TrainConfig c = small_config();
+  c.batch_size = static_cast<int>(data.train.nnz());
   const Model m = init_model(c.model, data.n_users, data.n_items, 3);
-  cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
-  cpu::StepParams p{};
-  p.loss = kLossBpr;
-  p.seed = 5;
-  p.n_items = data.n_items;
-  p.train_off = data.train.offsets.data();
-  p.train_cols = data.train.cols.data();
   const int32_t n = static_cast<int32_t>(data.train.nnz());
   std::vector<int64_t> pair(n);
   std::vector<int32_t> users(n), items(n);
@@ -180,29 +177,34 @@ TEST(CpuOps, NegativesAreNeverTrainingPositives) {
       items[e] = data.train.cols[e];
     }
   }
-  std::vector<uint8_t> owner(n, 0);
-  cpu::Batch batch{0, n, pair.data(), users.data(), items.data(), owner.data()};
-  cpu::StepOutput out;
-  out.negative.resize(n);
-  out.loss.resize(n);
-  out.grad.resize(static_cast<size_t>(n) * 4 * m.dim);
-  cpu::uniform_step(view, p, batch, &out, 2);
-  std::set<int32_t> seen;
-  for (int32_t k = 0; k < n; ++k) {
-    ASSERT_FALSE(data.train.contains(users[k], out.negative[k])) << "pair " << k;
-    ASSERT_GE(out.negative[k], 0);
-    ASSERT_LT(out.negative[k], data.n_items);
-    seen.insert(out.negative[k]);
+  const cpu::Batch batch{0, n, pair.data(), users.data(), items.data()};
+  for (const SamplerInfo& info : sampler_registry()) {
+    c.sampler = info.name;
+    const TrainingSet set = prepare_training_set(data, c);
+    std::unique_ptr<cpu::Sampler> sampler = cpu::make_sampler(info.name);
+    sampler->setup({&set, &c, 2}, cpu::view_of(m));
+    sampler->end_epoch(-1, cpu::view_of(m));
+    sampler->begin_epoch(0, cpu::view_of(m));
+    std::vector<int32_t> negative(n, -1);
+    sampler->select(batch, cpu::view_of(m), negative.data());
+    std::set<int32_t> seen;
+    for (int32_t k = 0; k < n; ++k) {
+      ASSERT_GE(negative[k], 0) << info.name << " pair " << k;
+      ASSERT_LT(negative[k], data.n_items) << info.name << " pair " << k;
+      ASSERT_FALSE(data.train.contains(users[k], negative[k])) << info.name << " pair " << k;
+      seen.insert(negative[k]);
+    }
+    // A memory sampler draws from S1 = 4 entries per user; the others from the whole catalogue.
+    const int32_t spread = info.srns_memory ? data.n_items / 4 : data.n_items / 2;
+    EXPECT_GT(seen.size(), static_cast<size_t>(spread)) << info.name;
   }
-  EXPECT_GT(seen.size(), static_cast<size_t>(data.n_items / 2));  // spread over the catalogue
 }
 
 TEST(CpuOps, DenseHistoryRecordsEveryScore) {
   const Dataset data = small_data();
   const Model m = init_model(small_config().model, data.n_users, data.n_items, 4);
-  cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
   std::vector<float> record(static_cast<size_t>(data.n_users) * data.n_items);
-  cpu::score_all(view, data.n_users, data.n_items, record.data(), 2);
+  cpu::score_matrix(cpu::view_of(m), 0, data.n_users, data.n_items, record.data(), data.n_items, 2);
   for (int32_t u = 0; u < data.n_users; u += 7) {
     for (int32_t i = 0; i < data.n_items; i += 5) {
       ASSERT_EQ(record[static_cast<size_t>(u) * data.n_items + i], m.score(u, i));
@@ -229,7 +231,7 @@ TEST(CpuOps, FullRankingMatchesBruteForce) {
   for (int32_t i = 1; i < 20; ++i) {
     std::copy(m.item.begin(), m.item.begin() + m.dim, m.item.begin() + i * m.dim);
   }
-  cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
+  const ModelView view = cpu::view_of(m);
   std::vector<Pair> targets, excluded;
   for (int32_t u = 0; u < data.n_users; ++u) {
     for (int32_t i = 0; i < 40; i += 3) {
@@ -258,7 +260,7 @@ TEST(CpuOps, FullRankingMatchesBruteForce) {
 TEST(CpuOps, SampledRankingMatchesBruteForce) {
   const Dataset data = small_data();
   const Model m = init_model(small_config().model, data.n_users, data.n_items, 10);
-  cpu::ModelView view{m.dim, m.user.data(), m.item.data(), m.beta.data()};
+  const ModelView view = cpu::view_of(m);
   EvalSet set = data.test;
   set.negatives[0] = set.rows[0].item;  // a negative equal to the target counts as a tie
   const std::vector<RankCount> got = cpu::rank_sampled(view, set, 2);
@@ -282,7 +284,7 @@ TEST(CpuOps, SampledRankingMatchesBruteForce) {
 TEST(CpuBackend, ScoreUsersIsTheCanonicalScore) {
   const Dataset data = small_data();
   TrainConfig c = small_config();
-  c.sampler = SamplerKind::kUniform;
+  c.sampler = "uniform";
   const Model model = init_model(c.model, data.n_users, data.n_items, 3);
   std::unique_ptr<Backend> b = make_cpu_backend(2);
   b->setup(prepare_training_set(data, c), c, model);

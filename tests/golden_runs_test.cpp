@@ -4,11 +4,17 @@
 // reproducing them bit for bit: a change of any trained number is a change of semantics and
 // must be argued for, not slipped in.
 //
+// One exception, the reported loss: it is softplus(x) = log1pf(...) of libm, and glibc 2.41
+// made log1pf correctly rounded, which moves the mean loss in its ~10th digit. Training reads
+// only the loss's derivative (expf), so the models, metrics and hashes stay identical; the
+// loss is compared to kLossRelTol relative, everything else exactly.
+//
 // To refreeze after a deliberate change of semantics (say why in the commit):
 //   SRNS_GOLDEN_WRITE=1 build/tests/srns_tests --gtest_filter='*Golden*'
 // The ML-100K cases need ../shared/data and skip without it.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -22,6 +28,8 @@
 namespace srns {
 namespace {
 
+constexpr double kLossRelTol = 1e-9;  // libm's log1pf across glibc versions (file comment)
+
 // FNV-1a over the bytes of every parameter: equal hashes mean bit-identical models.
 std::string model_hash(const Model& m) {
   uint64_t h = 1469598103934665603ull;
@@ -34,7 +42,7 @@ std::string model_hash(const Model& m) {
   };
   mix(m.user);
   mix(m.item);
-  mix(m.beta);
+  mix(m.head);
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -89,7 +97,12 @@ void check_golden(const std::string& name, const Dataset& data, const TrainConfi
   const nlohmann::json want = nlohmann::json::parse(in);
   ASSERT_EQ(got["epochs"].size(), want["epochs"].size()) << name << ": epochs run";
   for (size_t e = 0; e < want["epochs"].size(); ++e) {
-    EXPECT_EQ(got["epochs"][e], want["epochs"][e]) << name << ", epoch " << e;
+    nlohmann::json g = got["epochs"][e], w = want["epochs"][e];
+    const double gl = g["loss"], wl = w["loss"];
+    EXPECT_NEAR(gl, wl, kLossRelTol * std::fabs(wl)) << name << ", epoch " << e << " loss";
+    g.erase("loss");
+    w.erase("loss");
+    EXPECT_EQ(g, w) << name << ", epoch " << e;
   }
   EXPECT_EQ(got["best_epoch"], want["best_epoch"]) << name;
   EXPECT_EQ(got["test"], want["test"]) << name;
@@ -107,7 +120,7 @@ Dataset golden_synthetic() {
   return generate_dataset(g, s);
 }
 
-TrainConfig golden_base(SamplerKind sampler) {
+TrainConfig golden_base(const std::string& sampler) {
   TrainConfig c;
   c.sampler = sampler;
   c.model.dim = 16;
@@ -126,7 +139,7 @@ TrainConfig golden_base(SamplerKind sampler) {
 struct SyntheticCase {
   const char* name;
   std::function<void(TrainConfig*)> tweak;
-  SamplerKind sampler;
+  const char* sampler;
   bool fn_injection = false;
 };
 
@@ -149,14 +162,14 @@ TEST_P(GoldenSynthetic, ReproducesFrozenRunBitForBit) {
 INSTANTIATE_TEST_SUITE_P(
     Runs, GoldenSynthetic,
     ::testing::Values(
-        SyntheticCase{"uniform_adam", [](TrainConfig*) {}, SamplerKind::kUniform},
+        SyntheticCase{"uniform_adam", [](TrainConfig*) {}, "uniform"},
         SyntheticCase{"uniform_lazy_bce_keep_last",
                       [](TrainConfig* c) {
                         c->optim.kind = OptimizerKind::kLazyAdam;
                         c->loss = kLossBce;
                         c->keep_last_batch = true;
                       },
-                      SamplerKind::kUniform},
+                      "uniform"},
         SyntheticCase{"uniform_mf_sgd_hinge",
                       [](TrainConfig* c) {
                         c->model.kind = ModelKind::kMf;
@@ -164,33 +177,28 @@ INSTANTIATE_TEST_SUITE_P(
                         c->optim.lr = 0.05f;
                         c->loss = kLossHinge;
                       },
-                      SamplerKind::kUniform},
+                      "uniform"},
         SyntheticCase{"srns_dense_adam",
-                      [](TrainConfig* c) { c->srns.history = HistoryMode::kDense; },
-                      SamplerKind::kSrns},
+                      [](TrainConfig* c) { c->srns.history = HistoryMode::kDense; }, "srns"},
         SyntheticCase{"srns_pooled_adam",
-                      [](TrainConfig* c) { c->srns.history = HistoryMode::kPooled; },
-                      SamplerKind::kSrns},
+                      [](TrainConfig* c) { c->srns.history = HistoryMode::kPooled; }, "srns"},
         SyntheticCase{"srns_pooled_fn_injection",
                       [](TrainConfig* c) {
                         c->srns.history = HistoryMode::kPooled;
                         c->srns.sigma = 0.5f;
                         c->srns.fn_num = 2;
                       },
-                      SamplerKind::kSrns, true},
+                      "srns", true},
         SyntheticCase{"srns_dense_fn_injection_flat",
                       [](TrainConfig* c) {
                         c->srns.history = HistoryMode::kDense;
                         c->srns.schedule = kAlphaFlat;
                         c->srns.fn_num = 1;
                       },
-                      SamplerKind::kSrns, true},
+                      "srns", true},
         SyntheticCase{"srns_random_selection_lazy",
-                      [](TrainConfig* c) {
-                        c->srns.selection = Selection::kRandom;
-                        c->optim.kind = OptimizerKind::kLazyAdam;
-                      },
-                      SamplerKind::kSrns},
+                      [](TrainConfig* c) { c->optim.kind = OptimizerKind::kLazyAdam; },
+                      "memory-random"},
         SyntheticCase{"srns_mf_sgd_raw_decrease_every2_keep_last",
                       [](TrainConfig* c) {
                         c->model.kind = ModelKind::kMf;
@@ -201,7 +209,7 @@ INSTANTIATE_TEST_SUITE_P(
                         c->srns.update_every = 2;
                         c->keep_last_batch = true;
                       },
-                      SamplerKind::kSrns},
+                      "srns"},
         SyntheticCase{"srns_alpha0_hinge_pooled",
                       [](TrainConfig* c) {
                         c->srns.alpha = 0.0f;
@@ -211,12 +219,12 @@ INSTANTIATE_TEST_SUITE_P(
                         c->srns.s2 = 20;
                         c->srns.window = 3;
                       },
-                      SamplerKind::kSrns}),
+                      "srns"}),
     [](const ::testing::TestParamInfo<SyntheticCase>& p) { return p.param.name; });
 
 struct Ml100kCase {
   const char* name;
-  SamplerKind sampler;
+  const char* sampler;
   HistoryMode history;
 };
 
@@ -237,12 +245,13 @@ TEST_P(GoldenMl100k, ReproducesFrozenRunBitForBit) {
   check_golden(std::string("ml100k_") + GetParam().name, data, c);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Runs, GoldenMl100k,
-    ::testing::Values(Ml100kCase{"uniform", SamplerKind::kUniform, HistoryMode::kAuto},
-                      Ml100kCase{"srns_dense", SamplerKind::kSrns, HistoryMode::kDense},
-                      Ml100kCase{"srns_pooled", SamplerKind::kSrns, HistoryMode::kPooled}),
-    [](const ::testing::TestParamInfo<Ml100kCase>& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(Runs, GoldenMl100k,
+                         ::testing::Values(Ml100kCase{"uniform", "uniform", HistoryMode::kAuto},
+                                           Ml100kCase{"srns_dense", "srns", HistoryMode::kDense},
+                                           Ml100kCase{"srns_pooled", "srns", HistoryMode::kPooled}),
+                         [](const ::testing::TestParamInfo<Ml100kCase>& p) {
+                           return p.param.name;
+                         });
 
 }  // namespace
 }  // namespace srns

@@ -15,7 +15,7 @@
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 namespace {

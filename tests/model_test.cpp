@@ -57,7 +57,7 @@ TEST(InitModel, Shapes) {
   EXPECT_EQ(m.dim, 16);
   EXPECT_EQ(m.user.size(), 50u * 16u);
   EXPECT_EQ(m.item.size(), 70u * 16u);
-  EXPECT_EQ(m.beta.size(), 16u);
+  EXPECT_EQ(m.head.size(), 16u);
   EXPECT_EQ(m.user_row(3), m.user.data() + 48);
   EXPECT_EQ(m.item_row(69), m.item.data() + 69 * 16);
 }
@@ -104,7 +104,7 @@ TEST(InitModel, GmfBetaGlorotUniform) {
   const double limit = std::sqrt(6.0 / (dim + 1.0));
   float lo = 1.0f, hi = -1.0f;
   double sum = 0.0;
-  for (float b : m.beta) {
+  for (float b : m.head) {
     EXPECT_LE(std::fabs(b), limit);
     lo = std::min(lo, b);
     hi = std::max(hi, b);
@@ -117,7 +117,7 @@ TEST(InitModel, GmfBetaGlorotUniform) {
   EXPECT_NEAR(sum / dim, 0.0, 4.0 * limit / std::sqrt(3.0 * dim));
   // Small F as in the paper: F = 32 gives sqrt(6/33) = 0.4264.
   const Model small = init_model(config(ModelKind::kGmf, 32), 2, 2, 3);
-  for (float b : small.beta) EXPECT_LE(std::fabs(b), 0.42640143f);
+  for (float b : small.head) EXPECT_LE(std::fabs(b), 0.42640143f);
 }
 
 // The limit itself, where F + 1 matters: F = 4 gives sqrt(6/5) = 1.0954 (sqrt(6/4) = 1.2247 and
@@ -132,7 +132,7 @@ TEST(InitModel, GmfBetaLimitForSmallDim) {
   const SingleThreaded single;
   for (uint64_t seed = 1; seed <= 1000; ++seed) {
     const Model m = init_model(config(ModelKind::kGmf, dim), 1, 1, seed);
-    for (float b : m.beta) {
+    for (float b : m.head) {
       ASSERT_LE(std::fabs(b), limit);
       lo = std::min<double>(lo, b);
       hi = std::max<double>(hi, b);
@@ -148,8 +148,8 @@ TEST(InitModel, GmfBetaLimitForSmallDim) {
 TEST(InitModel, MfBetaIsOnes) {
   const Model m = init_model(config(ModelKind::kMf, 24), 5, 6, 3);
   EXPECT_EQ(m.kind, ModelKind::kMf);
-  ASSERT_EQ(m.beta.size(), 24u);
-  for (float b : m.beta) EXPECT_EQ(b, 1.0f);
+  ASSERT_EQ(m.head.size(), 24u);
+  for (float b : m.head) EXPECT_EQ(b, 1.0f);
   for (float x : m.user) EXPECT_LE(std::fabs(x), 0.02f);
 }
 
@@ -160,10 +160,10 @@ TEST(InitModel, DeterministicPerSeed) {
   const Model other = init_model(c, 30, 40, 12);
   EXPECT_EQ(a.user, b.user);
   EXPECT_EQ(a.item, b.item);
-  EXPECT_EQ(a.beta, b.beta);
+  EXPECT_EQ(a.head, b.head);
   EXPECT_NE(a.user, other.user);
   EXPECT_NE(a.item, other.item);
-  EXPECT_NE(a.beta, other.beta);
+  EXPECT_NE(a.head, other.head);
   // Users and items come from different streams.
   EXPECT_NE(std::vector<float>(a.user.begin(), a.user.begin() + 16),
             std::vector<float>(a.item.begin(), a.item.begin() + 16));
@@ -179,7 +179,7 @@ TEST(ModelScore, IsTheGmfScore) {
     for (int32_t i = 0; i < 4; ++i) {
       double want = 0.0, magnitude = 0.0;
       for (int f = 0; f < 40; ++f) {
-        const double term = static_cast<double>(m.user_row(u)[f]) * m.beta[f] * m.item_row(i)[f];
+        const double term = static_cast<double>(m.user_row(u)[f]) * m.head[f] * m.item_row(i)[f];
         want += term;
         magnitude += std::fabs(term);
       }
@@ -211,7 +211,7 @@ TEST(ModelFile, RoundTripIsBitExact) {
     EXPECT_EQ(back.dim, 8);
     expect_same_bits(back.user, m.user);
     expect_same_bits(back.item, m.item);
-    expect_same_bits(back.beta, m.beta);
+    expect_same_bits(back.head, m.head);
   }
 }
 
@@ -265,9 +265,9 @@ TEST(ModelFile, FirstNonfiniteWeightIsNamed) {
   EXPECT_EQ(first_nonfinite_weight(m), "");
   m.item[2 * 4 + 1] = std::nanf("");
   EXPECT_EQ(first_nonfinite_weight(m), "item_embeddings[2][1] = nan");
-  m.beta[3] = -INFINITY;
+  m.head[3] = -INFINITY;
   m.item[2 * 4 + 1] = 0.0f;
-  EXPECT_EQ(first_nonfinite_weight(m), "beta[3] = -inf");
+  EXPECT_EQ(first_nonfinite_weight(m), "head[3] = -inf");
 }
 
 // The .npy layout numpy.load expects: magic, version 1.0, a little-endian header length, the

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "srns/backend.hpp"
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 namespace {

@@ -4,8 +4,6 @@
 // by hand, and the eq. 3 memory refresh (distinct pool slots, determinism per
 // (seed, epoch, batch, user), a low-temperature case that must keep the top-scoring slots, and
 // false-negative injection).
-#include "srns/sampler.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 namespace {
@@ -189,6 +188,10 @@ struct DenseState {
   std::vector<float> hist = std::vector<float>(kWindow * kUsers * kItems, 0.0f);
   std::vector<float> items = std::vector<float>(kItems * kDim, 7.0f);
   const float pb[2] = {1.0f, 0.0f};
+  // GMF scores c_u · q with the context pb given directly (the policy never reads beta here).
+  GmfScorer scorer() const {
+    return GmfScorer(ModelView{ModelKind::kGmf, kDim, nullptr, nullptr, nullptr, kDim});
+  }
 
   DenseState() {
     const float fresh[kItems] = {0.0f, 0.0f, 0.5f, 1.0f, 0.2f, -1.0f};
@@ -225,7 +228,7 @@ struct DenseState {
   // select_entry for the positive (u, i) with fresh r_pos = 0.
   int select(const SrnsView& v, int t, float alpha_t, int32_t u, int32_t i,
              const int32_t* mem) const {
-    return select_entry(v, t, alpha_t, u, i, u, pb, items.data(), 0.0f, mem);
+    return select_entry(v, t, alpha_t, u, i, u, scorer(), pb, items.data(), 0.0f, mem);
   }
 };
 
@@ -338,6 +341,9 @@ struct RefreshState {
   std::vector<int64_t> fn_off = {0, 3, 3, 4};
   std::vector<int32_t> fn_cols = {30, 31, 32, 33};
   const float pb[4] = {1.0f, 0.0f, 0.0f, 0.0f};
+  GmfScorer scorer() const {
+    return GmfScorer(ModelView{ModelKind::kGmf, kDim, nullptr, nullptr, nullptr, kDim});
+  }
 
   RefreshState() {
     for (int i = 0; i < kItems; ++i) items[i * kDim] = 0.05f * i;
@@ -366,7 +372,7 @@ struct RefreshState {
   std::vector<int32_t> refresh(const SrnsView& v, int t, int64_t batch, int32_t u,
                                const std::vector<int32_t>& mem) const {
     std::vector<int32_t> out(v.s1, -1);
-    refresh_memory(v, t, batch, u, pb, items.data(), mem.data(), out.data());
+    refresh_memory(v, t, batch, u, scorer(), pb, items.data(), mem.data(), out.data());
     return out;
   }
 };
@@ -392,7 +398,8 @@ TEST(RefreshMemory, DistinctSlotsDeterministicPerBatch) {
     EXPECT_NE(st.refresh(v, 4, 7, u, mem), a) << "user " << u;
     // Writing in place over the memory row gives the same result.
     std::vector<int32_t> in_place = mem;
-    refresh_memory(v, 3, 7, u, st.pb, st.items.data(), in_place.data(), in_place.data());
+    refresh_memory(v, 3, 7, u, st.scorer(), st.pb, st.items.data(), in_place.data(),
+                   in_place.data());
     EXPECT_EQ(in_place, a);
   }
 }

@@ -28,7 +28,7 @@ Dataset small_data() {
 
 TrainConfig small_config() {
   TrainConfig c;
-  c.sampler = SamplerKind::kUniform;
+  c.sampler = "uniform";
   c.model.dim = 8;
   c.batch_size = 256;
   c.epochs = 2;

@@ -1,10 +1,11 @@
 // The one interface between the training driver and a compute backend (cpu, cuda).
 //
 // The driver owns the schedule (epochs, validation, early stopping, the best model); the
-// backend owns the parameters, the optimiser state and the SRNS state, and does the work of an
-// epoch: the shuffle, the batches (select a negative, refresh memories, gradients, optimiser
-// step), the score history at the epoch's end, and ranking for evaluation. The driver, the
-// evaluator and the CLI never branch on which backend they hold.
+// backend owns the parameters, the optimiser state and the sampler unit (sampler.hpp) with its
+// state, and does the work of an epoch: the shuffle, the batches (the sampler's negatives,
+// the scorer's pair gradients, per-row sums, optimiser step), the sampler's end-of-epoch work
+// (SRNS: the score history), and ranking for evaluation. The driver, the evaluator and the
+// CLI never branch on which backend, sampler or scorer they hold.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -27,12 +28,13 @@ struct TrainingSet {
 };
 
 struct PhaseSeconds {
-  double select_grad = 0;  // negative selection, memory refresh, gradients
+  double select_grad = 0;  // negative selection (memory refresh etc.) and pair gradients
   double optimizer = 0;    // gradient reduction and the parameter step
-  double history = 0;      // scoring pools / positives into the history ring
+  double batches = 0;      // both, where they are not timed apart (CUDA Graph replay)
+  double history = 0;      // the sampler's end-of-epoch work (SRNS: the score history)
   double eval = 0;         // validation ranking
   PhaseSeconds& operator+=(const PhaseSeconds& o);
-  double total() const { return select_grad + optimizer + history + eval; }
+  double total() const { return select_grad + optimizer + batches + history + eval; }
 };
 
 struct EpochStats {
@@ -55,8 +57,9 @@ class Backend {
   // Copies the data and the initial model in and builds all training state. Throws
   // std::runtime_error (e.g. not enough device memory, with the numbers) when it cannot.
   virtual void setup(const TrainingSet& set, const TrainConfig& config, const Model& init) = 0;
-  // Scores the pools and tracked items into history record `epoch` (-1: before training).
-  virtual void record_history(int epoch, PhaseSeconds* seconds) = 0;
+  // The sampler's end-of-epoch work for epoch `epoch` (-1: before training), e.g. SRNS scoring
+  // its pools into the history; timed as the history phase.
+  virtual void end_epoch(int epoch, PhaseSeconds* seconds) = 0;
   // Trains one epoch (0-based).
   virtual EpochStats train_epoch(int epoch, const ProgressFn& progress) = 0;
   // Sampled ranking: one RankCount per row of `set`, target against its negatives.
@@ -69,12 +72,16 @@ class Backend {
   virtual std::vector<float> score_users(const std::vector<int32_t>& users) = 0;
   virtual Model get_model() const = 0;
   virtual void set_model(const Model& model) = 0;
+  // Kernels one batch launches (CUDA; measured on the last epoch's batch), 0 on the CPU.
+  virtual int64_t kernels_per_batch() const { return 0; }
 };
 
 // Creates the backend for `device` ("auto", "cpu", "cuda"). `auto` takes CUDA where it is
 // built and a usable GPU is present, else the CPU; `note` receives one line saying why when it
 // falls back. "cuda" without a usable GPU throws std::runtime_error with the reason.
-std::unique_ptr<Backend> make_backend(const std::string& device, int threads, std::string* note);
+// `gpu` is the CUDA device index; no context is opened on the other devices.
+std::unique_ptr<Backend> make_backend(const std::string& device, int threads, std::string* note,
+                                      int gpu = 0);
 
 std::unique_ptr<Backend> make_cpu_backend(int threads);
 
@@ -82,7 +89,7 @@ std::unique_ptr<Backend> make_cpu_backend(int threads);
 bool cuda_built();
 // Empty when a usable GPU is present, else the reason.
 std::string cuda_unusable_reason();
-std::unique_ptr<Backend> make_cuda_backend();
+std::unique_ptr<Backend> make_cuda_backend(int gpu = 0);
 // Devices, driver and runtime versions, memory: for `srns info`.
 std::string cuda_device_report();
 

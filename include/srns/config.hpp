@@ -3,17 +3,16 @@
 // sees argv.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "srns/math.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns {
 
-enum class ModelKind { kGmf, kMf };
 enum class OptimizerKind { kAdam, kLazyAdam, kSgd };
-enum class SamplerKind { kUniform, kSrns };
-enum class Selection { kVariance, kRandom };  // eq. 4, or uniformly from memory (NSCaching)
 enum class HistoryMode { kAuto, kDense, kPooled };
 enum class EvalMode { kAuto, kSampled, kFull };
 enum class Ties { kPessimistic, kOptimistic };
@@ -33,6 +32,7 @@ struct OptimConfig {
   float reg = 0.01f;
 };
 
+// Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).
 struct SrnsConfig {
   int s1 = 8;          // memory size
   int s2 = 64;         // extra uniform candidates per refresh
@@ -40,10 +40,9 @@ struct SrnsConfig {
   float alpha = 5.0f;  // weight of the history sd
   int t0 = 50;         // warm-up epochs of the alpha schedule
   int schedule = kAlphaIncrease;
-  int window = 5;        // W: epochs of score history
-  int pool_size = 3000;  // V: candidate pool per user
-  int update_every = 1;  // E: refresh memory in epochs t with t % E == 0
-  Selection selection = Selection::kVariance;
+  int window = 5;             // W: epochs of score history
+  int pool_size = 3000;       // V: candidate pool per user
+  int update_every = 1;       // E: refresh memory in epochs t with t % E == 0
   bool raw_variance = false;  // sd of raw recorded scores instead of P_pos
   HistoryMode history = HistoryMode::kAuto;
   // False-negative injection (paper §4.2): file of user<TAB>item, share sigma of each user's
@@ -66,16 +65,24 @@ struct TrainConfig {
   ModelConfig model;
   OptimConfig optim;
   int loss = kLossBpr;
-  SamplerKind sampler = SamplerKind::kSrns;
+  std::string sampler = "srns";  // a name of the sampler registry (sampler.hpp)
   SrnsConfig srns;
+  // Flags of the chosen sampler's own options (SamplerInfo::options) that were set; the others
+  // take the registry's defaults (sampler_option()).
+  std::map<std::string, double> sampler_options;
   EvalConfig eval;
   int batch_size = 1000;
   bool keep_last_batch = false;  // the official code drops the remainder of each epoch
   int epochs = 400;
   uint64_t seed = 1;
-  int threads = 0;              // 0: all hardware threads
-  std::string device = "auto";  // auto | cpu | cuda
-  bool deterministic = false;   // CUDA: ordered gradient reduction instead of atomics
+  int threads = 0;                 // 0: all hardware threads
+  std::string device = "auto";     // auto | cpu | cuda
+  bool deterministic = false;      // CUDA: ordered gradient reduction instead of atomics
+  int gpu = 0;                     // CUDA device index
+  std::string cuda_step = "warp";  // SRNS step kernel: warp (a warp per user) or thread
+  // CUDA: time select+grad and optimizer apart (each batch's kernels launched directly with
+  // events between them) instead of replaying the batch's CUDA Graph.
+  bool phase_timing = false;
 };
 
 // Throws std::invalid_argument naming the setting when a combination cannot work.
@@ -83,7 +90,6 @@ void validate(const TrainConfig& config);
 
 std::string to_string(ModelKind k);
 std::string to_string(OptimizerKind k);
-std::string to_string(SamplerKind k);
 std::string to_string(HistoryMode k);
 std::string to_string(EvalMode k);
 std::string to_string(Ties k);

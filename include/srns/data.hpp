@@ -157,4 +157,9 @@ Dataset read_presplit(const std::string& train_path, const std::string& test_pat
 // Per-user item sets from a user<TAB>item file with dense ids (false-negative sets, truth).
 Csr read_user_items(const std::string& path, int32_t n_users, int32_t n_items);
 
+// Moves one random training pair of every user with at least two into a new validation set
+// with n_neg sampled negatives each (seeded); for pre-split data without validation (NCF).
+// Throws DataError when the dataset already has validation rows.
+void carve_validation(Dataset* data, int32_t n_neg, uint64_t seed);
+
 }  // namespace srns

@@ -144,29 +144,26 @@ SRNS_HD ElemGrad pair_grad_elem(float p, float qi, float qj, float beta, float d
   return g;
 }
 
-// One pair's loss (with its L2 term) and gradient contributions, from the rows of u, i and j:
-// grad = [dL/dp_u | dL/dq_i | dL/dq_j | dL/dbeta] (4 * dim floats), elements in order 0, 1, ...
-SRNS_HD void pair_gradient_rows(const float* p, const float* qi, const float* qj, const float* beta,
-                                int dim, int loss_kind, float reg, float r_pos, float r_neg,
-                                float* grad, float* loss) {
-  const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
-  float sq = 0.0f;
-  for (int f = 0; f < dim; ++f) {
-    const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], beta[f], lg.d_pos, lg.d_neg, reg);
-    grad[f] = g.user;
-    grad[dim + f] = g.pos;
-    grad[2 * dim + f] = g.neg;
-    grad[3 * dim + f] = g.beta;
-    sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
-  }
-  *loss = lg.loss + 0.5f * reg * sq;
-}
-
 // Host-derived optimiser scalars, computed once per step.
 struct AdamStep {
   float lr_t;  // lr * sqrt(1 - beta2^t) / (1 - beta1^t)
   float beta1, beta2, eps;
 };
+
+// Adam's scalars of step t (1-based): lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), in double,
+// rounded to float once. The CPU calls it on the host, the CUDA optimiser on the device from
+// its step counter (CUDA's double pow is within 2 ulp of the host's, far below float rounding).
+SRNS_HD AdamStep adam_step_scalars(float lr, float beta1, float beta2, float eps, int64_t step) {
+  const double t = static_cast<double>(step);
+  AdamStep s;
+  s.lr_t =
+      static_cast<float>(static_cast<double>(lr) * sqrt(1.0 - pow(static_cast<double>(beta2), t)) /
+                         (1.0 - pow(static_cast<double>(beta1), t)));
+  s.beta1 = beta1;
+  s.beta2 = beta2;
+  s.eps = eps;
+  return s;
+}
 
 // Adam, TF1 form: m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  w -= lr_t m / (sqrt(v) + eps).
 SRNS_HD void adam_update(float* w, float* m, float* v, float g, const AdamStep& s) {

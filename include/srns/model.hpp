@@ -1,5 +1,5 @@
-// Model parameters on the host: user table P (n_users x F), item table Q (n_items x F), GMF
-// output weights beta (F). Rows are contiguous, row-major.
+// Model parameters on the host: user table P (n_users x F), item table Q (n_items x F), and
+// the scorer's head (scorer.hpp; GMF: output weights beta, F). Rows are contiguous, row-major.
 //
 // Initialisation as the official code: P and Q ~ N(0, init_std) truncated at 2 sd (redrawn
 // beyond), beta ~ U(-sqrt(6/(F+1)), sqrt(6/(F+1))) (Glorot uniform of an F x 1 matrix); MF
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "srns/config.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns {
 
@@ -20,11 +21,11 @@ struct Model {
   int32_t n_users = 0, n_items = 0, dim = 0;
   std::vector<float> user;  // n_users * dim
   std::vector<float> item;  // n_items * dim
-  std::vector<float> beta;  // dim
+  std::vector<float> head;  // the scorer's parameters (GMF: beta, dim)
 
   const float* user_row(int32_t u) const { return user.data() + static_cast<int64_t>(u) * dim; }
   const float* item_row(int32_t i) const { return item.data() + static_cast<int64_t>(i) * dim; }
-  float score(int32_t u, int32_t i) const;  // the canonical score of math.hpp
+  float score(int32_t u, int32_t i) const;  // the scorer's r(u, i)
 };
 
 // One parameter array of a model: its name (the file stem of `srns export`), its shape and its
@@ -46,7 +47,7 @@ auto param_arrays(M& model) {
   return std::vector<ParamArrayOf<Values>>{
       {"user_embeddings", {model.n_users, model.dim}, &model.user},
       {"item_embeddings", {model.n_items, model.dim}, &model.item},
-      {"beta", {model.dim}, &model.beta},
+      {"head", {head_size(model.kind, model.dim)}, &model.head},
   };
 }
 

@@ -31,6 +31,9 @@ enum RngPurpose : uint32_t {
   kRngEvalNeg = 13,       // sampled evaluation negatives
   kRngSplit = 14,         // random ratio split
   kRngGenerator = 15,     // synthetic data generator
+  // Purposes from here on belong to sampler units: each claims kRngSamplerBase + n in its
+  // header (include/srns/samplers/), n the next free number in samplers/all.hpp's list.
+  kRngSamplerBase = 16,
 };
 
 struct Philox4 {

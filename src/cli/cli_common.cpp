@@ -116,9 +116,9 @@ int threads_flag(const cxxopts::ParseResult& r) {
 }
 
 std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads,
-                                          const std::string& doing) {
+                                          const std::string& doing, int gpu) {
   std::string note;
-  std::unique_ptr<Backend> backend = make_backend(device, threads, &note);
+  std::unique_ptr<Backend> backend = make_backend(device, threads, &note, gpu);
   if (!note.empty()) std::cerr << "srns: " << note << "; " << doing << " on the CPU\n";
   const bool on_cpu = device == "cpu" || !note.empty();  // auto falls back with a note
   if (on_cpu && threads == 0 && !default_threads_note().empty()) {

@@ -53,9 +53,9 @@ const std::string& default_threads_note();
 
 // The backend for --device; where `auto` falls back to the CPU, one line on stderr says why
 // and what the command does there ("no usable GPU (...); evaluating on the CPU"), and another
-// why --threads 0 uses fewer threads than the machine has, if it does.
+// why --threads 0 uses fewer threads than the machine has, if it does. `gpu`: the CUDA device.
 std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads,
-                                          const std::string& doing);
+                                          const std::string& doing, int gpu = 0);
 
 // "4:1" -> {0.8, 0.0, 0.2}; "8:1:1" -> {0.8, 0.1, 0.1} (train:test or train:val:test).
 void parse_ratio(const std::string& text, double* train, double* val, double* test);

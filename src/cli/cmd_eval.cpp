@@ -38,7 +38,7 @@ int cmd_eval(int argc, char** argv) {
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
   if (!r.count("model")) throw UsageError("--model is required");
   TrainConfig config;
-  config.sampler = SamplerKind::kUniform;  // no sampler state is needed to rank
+  config.sampler = "uniform";  // no sampler state is needed to rank
   config.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   config.threads = threads_flag(r);
   const std::string mode = choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});

@@ -14,12 +14,13 @@ const char* kExportExamples = R"(
 Writes into --out (a new or empty directory):
   user_embeddings.npy   float32 [n_users, dim]: row u is dense user u (user_map.tsv)
   item_embeddings.npy   float32 [n_items, dim]: row i is dense item i (item_map.tsv)
-  beta.npy              float32 [dim]: the GMF output weights (all ones for --model mf)
+  head.npy              float32 [dim]: the scorer's head, GMF's output weights beta (all ones
+                        for --model mf)
   user_map.tsv, item_map.tsv   dense<TAB>raw id
   export.json           model kind, sizes, the score formula and where it all came from
-The score of user u for item i is sum_f beta[f] * P[u, f] * Q[i, f], e.g. in Python:
+The score of user u for item i is sum_f head[f] * P[u, f] * Q[i, f], e.g. in Python:
   import numpy as np
-  P, Q, b = (np.load(f"out/{n}.npy") for n in ("user_embeddings", "item_embeddings", "beta"))
+  P, Q, b = (np.load(f"out/{n}.npy") for n in ("user_embeddings", "item_embeddings", "head"))
   scores = (P[u] * b) @ Q.T
 
 Examples:
@@ -52,7 +53,7 @@ int cmd_export(int argc, char** argv) {
       {"users", run.model.n_users},
       {"items", run.model.n_items},
       {"dim", run.model.dim},
-      {"score", "sum_f beta[f] * user_embeddings[u, f] * item_embeddings[i, f]"},
+      {"score", "sum_f head[f] * user_embeddings[u, f] * item_embeddings[i, f]"},
       {"user_map", "user_map.tsv"},
       {"item_map", "item_map.tsv"}};
   for (const auto& a : param_arrays(run.model)) {

@@ -186,7 +186,7 @@ int cmd_recommend(int argc, char** argv) {
 
   config.model.kind = run.model.kind;
   config.model.dim = run.model.dim;
-  config.sampler = SamplerKind::kUniform;  // no sampler state is needed to score
+  config.sampler = "uniform";  // no sampler state is needed to score
   std::unique_ptr<Backend> backend = make_cli_backend(config.device, config.threads, "scoring");
   backend->setup(prepare_training_set(run.data, config), config, run.model);
 

@@ -33,6 +33,9 @@ Examples:
   srns split --input clicks.tsv --protocol ratio --ratio 8:1:1 --rating-col 0 --out clicks
   srns split --format ncf --train ml-1m.train.rating --test ml-1m.test.rating \
              --test-negatives ml-1m.test.negative --out ncf-ml1m
+  srns split --format ncf --train ml-1m.train.pairs.tsv --test ml-1m.test.rating \
+             --test-negatives ml-1m.test.negative --val-from-train --eval-negatives 99 \
+             --out ncf-ml1m-val       # NCF's ML-1M with a validation set carved out of train
 )";
 
 }  // namespace
@@ -62,7 +65,10 @@ int cmd_split(int argc, char** argv) {
       "val", "ncf: optional validation file (SRNS real-data val.tsv)",
       cxxopts::value<std::string>()->default_value(""))(
       "allow-target-negatives",
-      "ncf: keep negatives lines that hold their row's own test item (NCF's ml-1m has 156)");
+      "ncf: keep negatives lines that hold their row's own test item (NCF's ml-1m has 156)")(
+      "val-from-train",
+      "ncf: carve a validation set out of train, one random training item per user (users "
+      "with at least two), each with its own --eval-negatives sampled negatives");
   options.add_options("Split")("protocol", "loo (leave-one-out by time) or ratio",
                                cxxopts::value<std::string>()->default_value("loo"))(
       "ratio", "ratio protocol weights, train:test or train:val:test",
@@ -93,9 +99,26 @@ int cmd_split(int argc, char** argv) {
                          r["test-negatives"].as<std::string>(), r["val"].as<std::string>(),
                          r.count("allow-target-negatives") > 0);
     meta["source"] = r["train"].as<std::string>();
+    if (r.count("val-from-train")) {
+      if (!r["val"].as<std::string>().empty()) {
+        throw UsageError("--val-from-train and --val contradict each other: choose one");
+      }
+      const int n_neg =
+          static_cast<int>(int_flag(r, "eval-negatives", 0, std::numeric_limits<int32_t>::max()));
+      if (n_neg < 1) throw UsageError("--val-from-train needs --eval-negatives >= 1");
+      const uint64_t seed = seed_flag(r, "seed");
+      carve_validation(&data, n_neg, seed);
+      meta["validation"] = "carved from train: one random training item per user, " +
+                           std::to_string(n_neg) + " sampled negatives, seed " +
+                           std::to_string(seed);
+    }
   } else {
     const std::string input = r["input"].as<std::string>();
     if (input.empty()) throw UsageError("--input LOG is required (or --format ncf)");
+    if (r.count("val-from-train")) {
+      throw UsageError(
+          "--val-from-train is for --format ncf (a log's split has its own validation)");
+    }
     LogOptions log_options;
     log_options.format = format == "movielens" ? LogFormat::kMovieLens
                          : format == "tsv"     ? LogFormat::kTsv

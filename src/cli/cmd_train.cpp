@@ -1,10 +1,13 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <limits>
+#include <sstream>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
+#include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
 #include "train/records.hpp"
 
@@ -14,12 +17,11 @@ namespace {
 const char* kTrainExamples = R"(
 How it works:
   Each epoch trains every positive (user, item) pair once against one sampled negative with
-  the BPR loss. --sampler uniform draws the negative uniformly from items the user never
-  interacted with; --sampler srns (the default) keeps a small memory of hard candidates per
-  user (S1 slots, refreshed from S2 fresh pool candidates by softmax(score/tau)) and picks the
-  candidate with the highest P_pos + alpha_t * std, where std is the spread of the model's
-  recent predictions (W epochs): false negatives tend to be hard but stable, so favouring
-  high variance avoids them. Validation runs every --eval-every epochs; training stops after
+  the BPR loss; --sampler chooses how the negative is drawn (Samplers above). SRNS (the
+  default) keeps a small memory of hard candidates per user (S1 slots, refreshed from S2 fresh
+  pool candidates by softmax(score/tau)) and picks the candidate with the highest
+  P_pos + alpha_t * std, where std is the spread of the model's recent predictions (W epochs):
+  false negatives tend to be hard but stable, so favouring high variance avoids them. Validation runs every --eval-every epochs; training stops after
   --patience epochs without a better --metric, and the best model is tested.
 
 Examples:
@@ -34,6 +36,26 @@ Output: one line per epoch; with --out DIR a run directory holding config.json,
 epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
 )";
 
+// "Samplers:" and a paragraph per registered sampler: what it does and where it comes from.
+std::string samplers_help() {
+  std::ostringstream s;
+  s << "\nSamplers (--sampler NAME):\n";
+  for (const SamplerInfo& info : sampler_registry()) {
+    s << "  " << info.name << "\n";
+    std::istringstream words(info.summary + ". [" + info.reference + "]");
+    std::string word, line = "     ";
+    while (words >> word) {
+      if (line.size() + word.size() + 1 > 96) {
+        s << line << "\n";
+        line = "     ";
+      }
+      line += " " + word;
+    }
+    s << line << "\n";
+  }
+  return s.str();
+}
+
 std::string default_run_dir(const std::string& sampler) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
@@ -46,6 +68,26 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // An int flag >= lo; finer ranges that depend on other flags are validate()'s (config.hpp).
 int integer(const cxxopts::ParseResult& r, const std::string& flag, int lo) {
   return static_cast<int>(int_flag(r, flag, lo, std::numeric_limits<int>::max()));
+}
+
+// --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
+// run_srns.sh) for every flag the user did not give.
+void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
+  auto unless_given = [&](const char* flag, auto apply) {
+    if (!r.count(flag)) apply();
+  };
+  unless_given("sampler", [&] { c->sampler = "srns-syn"; });
+  unless_given("s1", [&] { c->srns.s1 = 20; });
+  unless_given("s2", [&] { c->srns.s2 = 20; });
+  unless_given("tau", [&] { c->srns.tau = 1.0f; });
+  unless_given("alpha", [&] { c->srns.alpha = 10.0f; });
+  unless_given("t0", [&] { c->srns.t0 = 50; });
+  unless_given("window", [&] { c->srns.window = 5; });
+  unless_given("reg", [&] { c->optim.reg = 0.0f; });
+  unless_given("ties", [&] { c->eval.ties = Ties::kOptimistic; });
+  unless_given("eval", [&] { c->eval.mode = EvalMode::kFull; });
+  unless_given("patience", [&] { c->eval.patience = 0; });
+  unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
 }
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
@@ -67,9 +109,34 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.batch_size = integer(r, "batch-size", 1);
   c.keep_last_batch = r["keep-last-batch"].as<bool>();
   c.epochs = integer(r, "epochs", 0);
-  c.sampler = choice("sampler", r["sampler"].as<std::string>(), {"srns", "uniform"}) == "uniform"
-                  ? SamplerKind::kUniform
-                  : SamplerKind::kSrns;
+  c.sampler = r["sampler"].as<std::string>();
+  if (!find_sampler(c.sampler)) {
+    throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
+  }
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      if (!r.count(o.flag)) continue;
+      if (info.name != c.sampler) {
+        throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
+                         ", not of --sampler " + c.sampler);
+      }
+      if (o.choices.empty()) {
+        c.sampler_options[o.flag] =
+            o.integer ? static_cast<double>(int_flag(r, o.flag, static_cast<int64_t>(o.min),
+                                                     static_cast<int64_t>(o.max)))
+                      : real_flag(r, o.flag, o.min, o.max);
+      } else {
+        const std::string word = r[o.flag].as<std::string>();
+        const auto at = std::find(o.choices.begin(), o.choices.end(), word);
+        if (at == o.choices.end()) {
+          std::string list;
+          for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
+          throw UsageError("--" + o.flag + " must be one of " + list + " (got '" + word + "')");
+        }
+        c.sampler_options[o.flag] = static_cast<double>(at - o.choices.begin());
+      }
+    }
+  }
   SrnsConfig& s = c.srns;
   s.s1 = integer(r, "s1", 1);
   s.s2 = integer(r, "s2", 1);
@@ -82,10 +149,6 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.window = integer(r, "window", 1);
   s.pool_size = integer(r, "pool-size", 1);
   s.update_every = integer(r, "update-every", 1);
-  s.selection =
-      choice("selection", r["selection"].as<std::string>(), {"variance", "random"}) == "random"
-          ? Selection::kRandom
-          : Selection::kVariance;
   s.raw_variance =
       choice("variance-of", r["variance-of"].as<std::string>(), {"p_pos", "raw"}) == "raw";
   const std::string hist =
@@ -112,8 +175,16 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.threads = threads_flag(r);
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   c.deterministic = r["deterministic"].as<bool>();
-  if (!s.fn_file.empty() && c.sampler == SamplerKind::kUniform && r.count("fn-num")) {
-    throw UsageError("--fn-num injects false negatives into SRNS memory; it needs --sampler srns");
+  c.gpu = integer(r, "gpu", 0);
+  c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
+  c.phase_timing = r.count("phase-timing") > 0;
+  const std::string protocol =
+      choice("protocol", r["protocol"].as<std::string>(), {"default", "syn-official"});
+  if (protocol == "syn-official") apply_syn_official(r, &c);
+  if (!s.fn_file.empty() && !find_sampler(c.sampler)->srns_memory && r.count("fn-num")) {
+    throw UsageError(
+        "--fn-num injects false negatives into SRNS memory; it needs --sampler srns or "
+        "memory-random");
   }
   try {
     validate(c);
@@ -155,8 +226,13 @@ int cmd_train(int argc, char** argv) {
       "keep-last-batch", "Train the partial last batch (the official code drops it)")(
       "epochs", "Maximum epochs",
       cxxopts::value<std::string>()->default_value(std::to_string(d.epochs)));
-  options.add_options("Sampler")("sampler", "srns or uniform",
-                                 cxxopts::value<std::string>()->default_value("srns"))(
+  options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
+                                 cxxopts::value<std::string>()->default_value(d.sampler))(
+      "protocol",
+      "syn-official: the official synthetic-data code (Fig. 2, 3) for every flag not given: "
+      "--sampler srns-syn --s1 20 --s2 20 --tau 1 --alpha 10 --t0 50 --reg 0 --ties optimistic "
+      "--eval full --ks 1,3,5 --patience 0",
+      cxxopts::value<std::string>()->default_value("default"))(
       "s1", "SRNS memory size S1",
       cxxopts::value<std::string>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
@@ -175,8 +251,6 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value(std::to_string(d.srns.pool_size)))(
       "update-every", "Refresh memories every E epochs",
       cxxopts::value<std::string>()->default_value("1"))(
-      "selection", "variance (eq. 4) or random (uniform from memory, NSCaching-style)",
-      cxxopts::value<std::string>()->default_value("variance"))(
       "variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
@@ -204,12 +278,30 @@ int cmd_train(int argc, char** argv) {
       "threads", "CPU threads (0: those not busy with other work)",
       cxxopts::value<std::string>()->default_value("0"))(
       "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
+      "gpu", "CUDA device index (see `srns info`); no context is opened on the others",
+      cxxopts::value<std::string>()->default_value("0"))(
+      "cuda-step",
+      "CUDA SRNS step kernel: warp (a warp per user, lanes over F) or thread (a thread per "
+      "user, the CPU code on the device)",
+      cxxopts::value<std::string>()->default_value(d.cuda_step))(
+      "phase-timing",
+      "CUDA: time select+grad and optimizer apart (each batch's kernels launched directly with "
+      "events between them, instead of replaying the batch's CUDA Graph)")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
       "json", "Print summary.json to stdout at the end");
 
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      const std::string def = sampler_option_text(o, o.default_value);
+      // Numbers as text too: int_flag/real_flag name the flag and its range when one is bad.
+      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
+                                     cxxopts::value<std::string>()->default_value(def));
+    }
+  }
+
   const cxxopts::ParseResult r = options.parse(argc, argv);
-  if (handle_help(options, r, kTrainExamples,
+  if (handle_help(options, r, samplers_help() + kTrainExamples,
                   {"", "Data", "Model", "Optimiser", "Sampler", "Evaluation", "Runtime"})) {
     return 0;
   }
@@ -221,10 +313,11 @@ int cmd_train(int argc, char** argv) {
   if (r.count("no-out")) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
-    out = default_run_dir(to_string(config.sampler));
+    out = default_run_dir(config.sampler);
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
-  std::unique_ptr<Backend> backend = make_cli_backend(config.device, config.threads, "training");
+  std::unique_ptr<Backend> backend =
+      make_cli_backend(config.device, config.threads, "training", config.gpu);
 
   RunOptions run;
   run.out_dir = out;

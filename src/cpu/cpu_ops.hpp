@@ -1,131 +1,123 @@
-// The CPU backend's ops, one per file, each the reference for its CUDA twin in kernels/:
-//   sample_pools.cpp      pools of candidate items            kernels/sample_pools.cu
-//   srns_step.cpp         SRNS select + refresh + gradients    kernels/srns_step.cu
-//   uniform_step.cpp      uniform negative + gradients         kernels/uniform_step.cu
-//   reduce_gradients.cpp  per-row sums in pair order           kernels/reduce_gradients.cu
-//   optimizer_step.cpp    Adam (dense, lazy), SGD              kernels/optimizer_step.cu
-//   record_history.cpp    score history of an epoch            kernels/record_history.cu
-//   rank.cpp              evaluation ranking                   kernels/rank.cu
+// The CPU backend's ops, one per file, each the reference for its CUDA twin of the same name:
+//   epoch_order.cpp       the epoch's pair order (src/train)      kernels/epoch_order.cu
+//   epoch_pairs.cpp       the epoch's pairs in training order     kernels/epoch_pairs.cu
+//   batch_groups.cpp      a batch's pairs grouped by user         kernels/batch_groups.cu
+//   pair_gradients.cpp    loss and gradient row of every pair     kernels/pair_gradients.cu
+//   reduce_gradients.cpp  per-row sums in pair order              kernels/reduce_gradients.cu
+//   optimizer_step.cpp    Adam (dense, lazy), SGD                 kernels/optimizer_step.cu
+//   sample_pools.cpp      SRNS candidate pools                    kernels/sample_pools.cu
+//   init_memory.cpp       SRNS initial memory                     kernels/init_memory.cu
+//   srns_step.cpp         SRNS negatives and memory refresh       kernels/srns_step.cu
+//   score_matrix.cpp      whole score matrices                    kernels/score_matrix.cu
+//   record_history.cpp    scores of pools and tracked pairs       kernels/record_history.cu
+//   rank.cpp              evaluation ranking                      kernels/rank.cu
+// The samplers' own ops live with their units (src/cpu/*_sampler.cpp, kernels/*_sampler.cu).
+// Every op scores through the scorer policy of the model it is given (scorer.hpp).
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "cpu/sampler.hpp"
 #include "srns/backend.hpp"
 #include "srns/math.hpp"
-#include "srns/sampler.hpp"
+#include "srns/model.hpp"
+#include "srns/samplers/srns.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns::cpu {
 
-// A batch of training pairs: CSR index e, user and item of each.
-struct Batch {
-  int64_t index = 0;  // batch number within the epoch
-  int32_t size = 0;
-  const int64_t* pair = nullptr;  // e per pair
-  const int32_t* user = nullptr;
-  const int32_t* item = nullptr;
-  const uint8_t* owner = nullptr;  // 1 for the first pair of its user in the batch
+// The view of a host model.
+inline ModelView view_of(const Model& m) {
+  return {m.kind,        m.dim,         m.user.data(),
+          m.item.data(), m.head.data(), static_cast<int32_t>(m.head.size())};
+}
+
+// The epoch's pairs in training order: pair (CSR index), user and item at each position.
+struct EpochPairs {
+  std::vector<int64_t> pair;
+  std::vector<int32_t> user, item;
+  // Batch b of size B (the last may be short).
+  Batch batch(int64_t b, int32_t batch_size) const {
+    const int64_t begin = b * batch_size;
+    const int64_t left = static_cast<int64_t>(pair.size()) - begin;
+    const int32_t size = static_cast<int32_t>(left < batch_size ? left : batch_size);
+    return {b, size, pair.data() + begin, user.data() + begin, item.data() + begin};
+  }
 };
 
-// Per-pair outputs of a step: the negative, the loss, the gradient contributions
-// (grad[k] = [user F | pos F | neg F | beta F]).
+void epoch_pairs(const std::vector<int64_t>& order, const int32_t* pair_user,
+                 const int32_t* train_cols, EpochPairs* out);
+
+// A batch's slots grouped by user: slot[begin[g] .. begin[g + 1]) are the slots k of group g
+// in increasing k, groups by increasing user; begin has one entry per group plus the end.
+struct BatchGroups {
+  std::vector<int32_t> slot;
+  std::vector<int32_t> begin;
+  int32_t groups() const { return static_cast<int32_t>(begin.size()) - 1; }
+};
+
+void batch_groups(const Batch& batch, BatchGroups* out);
+
+// Per-pair outputs of a batch: the loss (with its L2 term) and the gradient row
+// grad[k * stride .. (k+1) * stride) of pair k (scorer.hpp: [user F | pos F | neg F | head H]).
 struct StepOutput {
-  std::vector<int32_t> negative;
   std::vector<float> loss;
   std::vector<float> grad;
 };
 
-struct ModelView {
-  int32_t dim;
-  const float* user;
-  const float* item;
-  const float* beta;
-};
-
-struct StepParams {
-  int epoch;
-  float alpha_t;
-  bool refresh;        // refresh memories in this batch (--update-every)
-  bool random_select;  // NSCaching ablation: uniform entry from memory
-  int loss;
-  float reg;
-  uint64_t seed;
-  int32_t n_items;
-  const int64_t* train_off;
-  const int32_t* train_cols;
-  const int64_t* truth_off;  // null: no truth set
-  const int32_t* truth_cols;
-};
-
-// The epoch's step parameters (the train CSR pointers are the caller's: host or device).
-inline StepParams make_step_params(const TrainConfig& c, int epoch, int32_t n_items,
-                                   const int64_t* train_off, const int32_t* train_cols) {
-  StepParams p{};
-  p.epoch = epoch;
-  p.alpha_t = alpha_at(c.srns.schedule, c.srns.alpha, epoch, c.srns.t0);
-  p.refresh = epoch % c.srns.update_every == 0;
-  p.random_select = c.srns.selection == Selection::kRandom;
-  p.loss = c.loss;
-  p.reg = c.optim.reg;
-  p.seed = c.seed;
-  p.n_items = n_items;
-  p.train_off = train_off;
-  p.train_cols = train_cols;
-  return p;
-}
-
-// SRNS: for each pair select j from the user's memory (eq. 4), write the owner's refreshed
-// memory row to staged[k * S1], and the gradient contributions.
-void srns_step(const SrnsView& view, const ModelView& model, const StepParams& params,
-               const Batch& batch, const int32_t* memory, int32_t* staged, StepOutput* out,
-               int threads);
-
-// Uniform: j uniform among the items the user has no training interaction with.
-void uniform_step(const ModelView& model, const StepParams& params, const Batch& batch,
-                  StepOutput* out, int threads);
-
-// Shared tail of both steps: loss and gradient contributions of pair k against negative j.
-void pair_gradient(const ModelView& model, const StepParams& params, int32_t u, int32_t i,
-                   int32_t j, float r_pos, float r_neg, float* grad, float* loss);
+// Loss and gradient row of every pair (u_k, i_k, negative[k]) with fresh scores.
+void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* negative,
+                    int loss_kind, float reg, StepOutput* out, int threads);
 
 // Rows touched by a batch and their summed gradients, in a fixed order (pair, then role).
 struct RowGradients {
   std::vector<int32_t> user_rows, item_rows;  // unique rows, ascending
   std::vector<float> user_grad, item_grad;    // rows x F, aligned with the row lists
-  std::vector<float> beta_grad;               // F
+  std::vector<float> head_grad;               // H
 };
 
-void reduce_gradients(const Batch& batch, const StepOutput& out, int32_t dim, RowGradients* g,
-                      int threads);
+void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
+                      const ModelView& model, RowGradients* g, int threads);
 
 struct OptimState {
-  std::vector<float> user_m, user_v, item_m, item_v, beta_m, beta_v;
+  std::vector<float> user_m, user_v, item_m, item_v, head_m, head_v;
   std::vector<int32_t> user_slot, item_slot;  // dense Adam: row -> position in the batch, or -1
   int64_t step = 0;
 };
 
-// Adam's host-derived scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t),
-// in double, then rounded once. Both backends use it.
+// Adam's scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), in double,
+// then rounded once. The CUDA optimiser computes the same from its device step counter.
 AdamStep adam_scalars(const OptimConfig& config, int64_t step);
 
-// One optimiser step on the model from the batch's summed gradients.
-void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,
+// One optimiser step on the model from the batch's summed gradients; the head moves only
+// where the scorer trains it (scorer.hpp: head_trained).
+void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* model,
                     OptimState* state, int threads);
 
-// Dense history: hist_record[u][i] = r(u, i) for every user and item.
-void score_all(const ModelView& model, int32_t n_users, int32_t n_items, float* hist_record,
-               int threads);
+// out[(u - u0) * ld + i] = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items).
+void score_matrix(const ModelView& model, int32_t u0, int32_t n_users, int32_t n_items, float* out,
+                  int64_t ld, int threads);
 
-// Scores of (users of `rows`, items) pairs: out[k] = r(user[k], item[k]) for k < n.
+// out[k] = r(users[k], items[k]) for k < n.
 void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const int32_t* items,
                  float* out, int threads);
 
-// Pool p of every user into pool[U][V].
-void sample_pools(uint64_t seed, int64_t p, int32_t n_users, int32_t n_items, int32_t pool_size,
-                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool, int threads);
-
-// Scores of user u's pool row: out[v] = r(u, pool[u][v]) for all users.
+// out[u][v] = r(u, pool[u][v]) for every user.
 void score_pool(const ModelView& model, int32_t n_users, int32_t pool_size, const int32_t* pool,
                 float* out, int threads);
+
+// SRNS's batch step: negative[k] for every pair of the batch (eq. 4, or uniform from memory)
+// and, when p.refresh, every batch user's memory row refreshed in place (eq. 3).
+void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
+               const BatchGroups& groups, const ModelView& model, int32_t* memory,
+               int32_t* negative, int threads);
+
+// SRNS's initial memory [U][S1] (samplers/srns.hpp: init_memory_row).
+void init_memory(const SrnsView& view, int32_t* memory, int threads);
+
+// Pool p of every user into pool[U][V] (samplers/srns.hpp: pool_chunk).
+void sample_pools(uint64_t seed, int64_t p, int32_t n_users, int32_t n_items, int32_t pool_size,
+                  const int64_t* train_off, const int32_t* train_cols, int32_t* pool, int threads);
 
 std::vector<RankCount> rank_sampled(const ModelView& model, const EvalSet& set, int threads);
 std::vector<RankCount> rank_full(const ModelView& model, int32_t n_items, const Csr& train,

@@ -4,15 +4,14 @@
 // not touch: m and v decay and w -= lr_t m / (sqrt(v) + eps). This is what TF1's Adam does on
 // the sparse gradients of an embedding lookup, so it is the paper's optimiser.
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
-// far larger than a batch. SGD: w -= lr g on the touched rows. beta (GMF) is dense and always
-// stepped by the chosen rule; MF leaves beta at 1.
+// far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
+// is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
 #include <cmath>
 
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 namespace {
-
 
 // Rows of a batch below this many elements are stepped by one thread: a parallel region costs
 // more than the work, and far more when another process holds a core.
@@ -66,25 +65,20 @@ void sgd_table(float* w, int32_t dim, const std::vector<int32_t>& rows,
 }  // namespace
 
 AdamStep adam_scalars(const OptimConfig& c, int64_t step) {
-  AdamStep s;
-  const double t = static_cast<double>(step);
-  s.lr_t = static_cast<float>(c.lr * std::sqrt(1.0 - std::pow(static_cast<double>(c.beta2), t)) /
-                              (1.0 - std::pow(static_cast<double>(c.beta1), t)));
-  s.beta1 = c.beta1;
-  s.beta2 = c.beta2;
-  s.eps = c.eps;
-  return s;
+  return adam_step_scalars(c.lr, c.beta1, c.beta2, c.eps, step);
 }
 
-void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradients& g, Model* model,
+void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* model,
                     OptimState* state, int threads) {
+  const bool train_head = head_trained(model->kind);
+  const int32_t n_head = static_cast<int32_t>(model->head.size());
   const int32_t dim = model->dim;
   state->step += 1;
   if (config.kind == OptimizerKind::kSgd) {
     sgd_table(model->user.data(), dim, g.user_rows, g.user_grad, config.lr, threads);
     sgd_table(model->item.data(), dim, g.item_rows, g.item_grad, config.lr, threads);
-    if (train_beta) {
-      for (int32_t f = 0; f < dim; ++f) sgd_update(&model->beta[f], g.beta_grad[f], config.lr);
+    if (train_head) {
+      for (int32_t f = 0; f < n_head; ++f) sgd_update(&model->head[f], g.head_grad[f], config.lr);
     }
     return;
   }
@@ -102,9 +96,9 @@ void optimizer_step(const OptimConfig& config, bool train_beta, const RowGradien
     adam_lazy_table(model->item.data(), state->item_m.data(), state->item_v.data(), dim,
                     g.item_rows, g.item_grad, s, threads);
   }
-  if (train_beta) {
-    for (int32_t f = 0; f < dim; ++f) {
-      adam_update(&model->beta[f], &state->beta_m[f], &state->beta_v[f], g.beta_grad[f], s);
+  if (train_head) {
+    for (int32_t f = 0; f < n_head; ++f) {
+      adam_update(&model->head[f], &state->head_m[f], &state->head_v[f], g.head_grad[f], s);
     }
   }
 }

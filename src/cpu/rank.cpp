@@ -12,70 +12,70 @@
 namespace srns::cpu {
 
 std::vector<RankCount> rank_sampled(const ModelView& model, const EvalSet& set, int threads) {
-  const int dim = model.dim;
   const int64_t n_rows = static_cast<int64_t>(set.rows.size());
   std::vector<RankCount> out(n_rows);
+  with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t r = 0; r < n_rows; ++r) {
-    const Pair row = set.rows[r];
-    float pb[1024];
-    user_factor(model.user + static_cast<int64_t>(row.user) * dim, model.beta, pb, dim);
-    const float target = dot_lanes(pb, model.item + static_cast<int64_t>(row.item) * dim, dim);
-    RankCount c;
-    const int32_t* negs = set.negatives.data() + r * set.n_neg;
-    for (int32_t n = 0; n < set.n_neg; ++n) {
-      const float s = dot_lanes(pb, model.item + static_cast<int64_t>(negs[n]) * dim, dim);
-      c.greater += s > target;
-      c.equal += s == target;
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const Pair row = set.rows[r];
+      float ctx[kMaxDim];
+      sc.user_context(model.user_row(row.user), ctx);
+      const float target = sc.score(ctx, model.item_row(row.item));
+      RankCount c;
+      const int32_t* negs = set.negatives.data() + r * set.n_neg;
+      for (int32_t n = 0; n < set.n_neg; ++n) {
+        const float s = sc.score(ctx, model.item_row(negs[n]));
+        c.greater += s > target;
+        c.equal += s == target;
+      }
+      out[r] = c;
     }
-    out[r] = c;
-  }
+  });
   return out;
 }
 
 std::vector<RankCount> rank_full(const ModelView& model, int32_t n_items, const Csr& train,
                                  const Csr& targets, const Csr& exclude, int threads) {
-  const int dim = model.dim;
   const int32_t n_users = targets.rows();
   std::vector<RankCount> out(targets.nnz());
+  with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel num_threads(threads)
-  {
-    std::vector<float> all(n_items), cand;
-    std::vector<uint8_t> excluded(n_items, 0);
+    {
+      std::vector<float> all(n_items), cand;
+      std::vector<uint8_t> excluded(n_items, 0);
 #pragma omp for schedule(dynamic, 16)
-    for (int32_t u = 0; u < n_users; ++u) {
-      if (targets.row_size(u) == 0) continue;
-      float pb[1024];
-      user_factor(model.user + static_cast<int64_t>(u) * dim, model.beta, pb, dim);
-      for (int32_t i = 0; i < n_items; ++i) {
-        all[i] = dot_lanes(pb, model.item + static_cast<int64_t>(i) * dim, dim);
-      }
-      const bool has_exclude = u < exclude.rows();
-      for (int64_t x = 0; x < train.row_size(u); ++x) excluded[train.row(u)[x]] = 1;
-      if (has_exclude) {
-        for (int64_t x = 0; x < exclude.row_size(u); ++x) excluded[exclude.row(u)[x]] = 1;
-      }
-      cand.clear();
-      for (int32_t i = 0; i < n_items; ++i) {
-        if (!excluded[i]) cand.push_back(all[i]);
-      }
-      std::sort(cand.begin(), cand.end());
-      for (int64_t t = targets.offsets[u]; t < targets.offsets[u + 1]; ++t) {
-        const int32_t item = targets.cols[t];
-        const float s = all[item];
-        const auto lo = std::lower_bound(cand.begin(), cand.end(), s);
-        const auto hi = std::upper_bound(cand.begin(), cand.end(), s);
-        RankCount c;
-        c.greater = static_cast<int32_t>(cand.end() - hi);
-        c.equal = static_cast<int32_t>(hi - lo) - (excluded[item] ? 0 : 1);
-        out[t] = c;
-      }
-      for (int64_t x = 0; x < train.row_size(u); ++x) excluded[train.row(u)[x]] = 0;
-      if (has_exclude) {
-        for (int64_t x = 0; x < exclude.row_size(u); ++x) excluded[exclude.row(u)[x]] = 0;
+      for (int32_t u = 0; u < n_users; ++u) {
+        if (targets.row_size(u) == 0) continue;
+        float ctx[kMaxDim];
+        sc.user_context(model.user_row(u), ctx);
+        for (int32_t i = 0; i < n_items; ++i) all[i] = sc.score(ctx, model.item_row(i));
+        const bool has_exclude = u < exclude.rows();
+        for (int64_t x = 0; x < train.row_size(u); ++x) excluded[train.row(u)[x]] = 1;
+        if (has_exclude) {
+          for (int64_t x = 0; x < exclude.row_size(u); ++x) excluded[exclude.row(u)[x]] = 1;
+        }
+        cand.clear();
+        for (int32_t i = 0; i < n_items; ++i) {
+          if (!excluded[i]) cand.push_back(all[i]);
+        }
+        std::sort(cand.begin(), cand.end());
+        for (int64_t t = targets.offsets[u]; t < targets.offsets[u + 1]; ++t) {
+          const int32_t item = targets.cols[t];
+          const float s = all[item];
+          const auto lo = std::lower_bound(cand.begin(), cand.end(), s);
+          const auto hi = std::upper_bound(cand.begin(), cand.end(), s);
+          RankCount c;
+          c.greater = static_cast<int32_t>(cand.end() - hi);
+          c.equal = static_cast<int32_t>(hi - lo) - (excluded[item] ? 0 : 1);
+          out[t] = c;
+        }
+        for (int64_t x = 0; x < train.row_size(u); ++x) excluded[train.row(u)[x]] = 0;
+        if (has_exclude) {
+          for (int64_t x = 0; x < exclude.row_size(u); ++x) excluded[exclude.row(u)[x]] = 0;
+        }
       }
     }
-  }
+  });
   return out;
 }
 

@@ -2,7 +2,7 @@
 //
 // A user row's gradient is the sum of its pairs' user contributions in pair order; an item
 // row's is the sum of its contributions in (pair, role) order, role 0 = positive, 1 =
-// negative; beta's is the sum over pairs in pair order. Summing in this fixed order makes the
+// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes the
 // result independent of the thread count, and is what the CUDA backend's deterministic mode
 // (a sort by (row, pair, role) and a segmented sum) reproduces bit for bit.
 #include <algorithm>
@@ -48,10 +48,11 @@ void reduce_rows(const std::vector<int32_t>& rows_of, int32_t dim, OffsetOf offs
 
 }  // namespace
 
-void reduce_gradients(const Batch& batch, const StepOutput& out, int32_t dim, RowGradients* g,
-                      int threads) {
+void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
+                      const ModelView& model, RowGradients* g, int threads) {
   const int32_t n = batch.size;
-  const int64_t stride = 4 * static_cast<int64_t>(dim);
+  const int32_t dim = model.dim;
+  const int64_t stride = model.grad_stride();
   std::vector<int32_t> user_of(batch.user, batch.user + n);
   reduce_rows(
       user_of, dim, [&](int32_t k) { return k * stride; }, out.grad.data(), &g->user_rows,
@@ -60,15 +61,16 @@ void reduce_gradients(const Batch& batch, const StepOutput& out, int32_t dim, Ro
   std::vector<int32_t> item_of(2 * static_cast<size_t>(n));
   for (int32_t k = 0; k < n; ++k) {
     item_of[2 * k] = batch.item[k];
-    item_of[2 * k + 1] = out.negative[k];
+    item_of[2 * k + 1] = negative[k];
   }
   reduce_rows(
       item_of, dim, [&](int32_t c) { return (c / 2) * stride + (1 + c % 2) * dim; },
       out.grad.data(), &g->item_rows, &g->item_grad, threads);
-  g->beta_grad.assign(dim, 0.0f);
+  const int32_t h = model.head_size;
+  g->head_grad.assign(h, 0.0f);
   for (int32_t k = 0; k < n; ++k) {
-    const float* gb = out.grad.data() + k * stride + 3 * dim;
-    for (int f = 0; f < dim; ++f) g->beta_grad[f] = g->beta_grad[f] + gb[f];
+    const float* gh = out.grad.data() + k * stride + 3 * dim;
+    for (int32_t f = 0; f < h; ++f) g->head_grad[f] = g->head_grad[f] + gh[f];
   }
 }
 

@@ -1,48 +1,43 @@
-// SRNS batch step on the CPU (reference for kernels/srns_step.cu).
-//
-// For each pair (u, i) of the batch, with the model as it is at the start of the batch:
-//   j = select_entry(...)                  eq. 4 over the user's memory (sampler.hpp)
-//   owner pair of u: refresh_memory(...)   eq. 3, written to staged[k] (applied after the step)
-//   gradient contributions of (u, i, j)    math.hpp
-// Pairs are independent, so threads split them statically; results do not depend on the
-// thread count.
-#include <cstring>
-
+// The SRNS batch step on the CPU (reference for kernels/srns_step.cu), user group by user group
+// (batch_groups.cpp), with the model as it is at the batch's start:
+//   every pair (u, i) of the group   j = the memory entry of eq. 4 (select_entry), or a uniform
+//                                    entry for random-from-memory (random_entry)
+//   then, once per user per batch    u's memory row refreshed in place (eq. 3, refresh_memory)
+// All pairs of u read the row before the refresh writes it, and no other group touches it,
+// so groups are independent and threads split them; results do not depend on the thread
+// count.
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 
-void srns_step(const SrnsView& view, const ModelView& model, const StepParams& params,
-               const Batch& batch, const int32_t* memory, int32_t* staged, StepOutput* out,
-               int threads) {
-  const int dim = model.dim;
-  const int s1 = view.s1;
+void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
+               const BatchGroups& groups, const ModelView& model, int32_t* memory,
+               int32_t* negative, int threads) {
+  const int t = p.epoch;
+  with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int32_t k = 0; k < batch.size; ++k) {
-    const int32_t u = batch.user[k], i = batch.item[k];
-    float pb[1024];
-    user_factor(model.user + static_cast<int64_t>(u) * dim, model.beta, pb, dim);
-    const float r_pos = dot_lanes(pb, model.item + static_cast<int64_t>(i) * dim, dim);
-    const int32_t* mem = memory + static_cast<int64_t>(u) * s1;
-    int entry;
-    if (params.random_select) {
-      PhiloxStream s = make_stream(params.seed, kRngRandomSelect, params.epoch,
-                                   static_cast<uint32_t>(batch.index), static_cast<uint32_t>(k));
-      entry = static_cast<int>(s.below(static_cast<uint32_t>(s1)));
-    } else {
-      entry = select_entry(view, params.epoch, params.alpha_t, u, i, batch.pair[k], pb, model.item,
-                           r_pos, mem);
+    for (int32_t g = 0; g < groups.groups(); ++g) {
+      const int32_t u = batch.user[groups.slot[groups.begin[g]]];
+      float ctx[kMaxDim];
+      sc.user_context(model.user_row(u), ctx);
+      int32_t* mem = memory + static_cast<int64_t>(u) * v.s1;
+      for (int32_t x = groups.begin[g]; x < groups.begin[g + 1]; ++x) {
+        const int32_t k = groups.slot[x];
+        int entry;
+        if (p.random_selection) {
+          entry = random_entry(p.seed, t, batch.index, k, v.s1);
+        } else {
+          const int32_t i = batch.item[k];
+          const float r_pos = sc.score(ctx, model.item_row(i));
+          entry =
+              select_entry(v, t, p.alpha_t, u, i, batch.pair[k], sc, ctx, model.item, r_pos, mem);
+        }
+        negative[k] = v.entry_item(u, entry, mem[entry]);
+      }
+      // In place: refresh_memory reads the row before it writes it.
+      if (p.refresh) refresh_memory(v, t, batch.index, u, sc, ctx, model.item, mem, mem);
     }
-    const int32_t j = view.entry_item(u, entry, mem[entry]);
-    const float r_neg = dot_lanes(pb, model.item + static_cast<int64_t>(j) * dim, dim);
-    if (params.refresh && batch.owner[k]) {
-      refresh_memory(view, params.epoch, batch.index, u, pb, model.item, mem,
-                     staged + static_cast<int64_t>(k) * s1);
-    }
-    out->negative[k] = j;
-    pair_gradient(model, params, u, i, j, r_pos, r_neg,
-                  out->grad.data() + static_cast<int64_t>(k) * 4 * dim, &out->loss[k]);
-  }
+  });
 }
 
 }  // namespace srns::cpu

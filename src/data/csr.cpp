@@ -7,7 +7,7 @@
 #include <string>
 
 #include "srns/data.hpp"
-#include "srns/sampler.hpp"
+#include "srns/draws.hpp"
 
 namespace srns {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "srns/metrics.hpp"
 #include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 namespace {
@@ -15,10 +16,18 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
+std::string format_number(double x) {
+  std::string s = std::to_string(x);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 void validate(const TrainConfig& c) {
-  require(c.model.dim > 0 && c.model.dim <= 1024, "--dim must be in [1, 1024]");
+  require(c.model.dim > 0 && c.model.dim <= kMaxDim,
+          "--dim must be in [1, " + std::to_string(kMaxDim) + "]");
   require(c.model.init_std > 0, "--init-std must be positive");
   require(c.optim.lr > 0, "--lr must be positive");
   require(c.optim.reg >= 0, "--reg must be >= 0");
@@ -40,7 +49,24 @@ void validate(const TrainConfig& c) {
   require(c.device == "auto" || c.device == "cpu" || c.device == "cuda",
           "--device must be auto, cpu or cuda");
   require(c.threads >= 0, "--threads must be >= 0");
-  if (c.sampler == SamplerKind::kSrns) {
+  require(c.gpu >= 0, "--gpu must be >= 0");
+  require(c.cuda_step == "warp" || c.cuda_step == "thread", "--cuda-step must be warp or thread");
+  const SamplerInfo* info = find_sampler(c.sampler);
+  require(info != nullptr,
+          "--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
+  for (const auto& [flag, value] : c.sampler_options) {
+    const SamplerOption* option = nullptr;
+    for (const SamplerOption& o : info->options) {
+      if (o.flag == flag) option = &o;
+    }
+    require(option != nullptr, "--" + flag + " is not an option of --sampler " + c.sampler);
+    require(value >= option->min && value <= option->max,
+            "--" + flag + " must be in [" + format_number(option->min) + ", " +
+                format_number(option->max) + "] (got " + format_number(value) + ")");
+    require(!option->integer || value == static_cast<double>(static_cast<int64_t>(value)),
+            "--" + flag + " must be a whole number (got " + format_number(value) + ")");
+  }
+  if (info->srns_memory) {
     const SrnsConfig& s = c.srns;
     require(s.s1 > 0 && s.s1 <= kMaxMemory,
             "--s1 must be in [1, " + std::to_string(kMaxMemory) + "]");
@@ -76,8 +102,6 @@ std::string to_string(OptimizerKind k) {
       return "adam";
   }
 }
-
-std::string to_string(SamplerKind k) { return k == SamplerKind::kUniform ? "uniform" : "srns"; }
 
 std::string to_string(HistoryMode k) {
   switch (k) {

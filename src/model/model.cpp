@@ -9,6 +9,7 @@
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
+#include "srns/scorer.hpp"
 
 namespace srns {
 namespace {
@@ -48,9 +49,13 @@ int64_t element_count(const std::vector<int64_t>& shape) {
 }  // namespace
 
 float Model::score(int32_t u, int32_t i) const {
-  float pb[1024];
-  user_factor(user_row(u), beta.data(), pb, dim);
-  return dot_lanes(pb, item_row(i), dim);
+  const ModelView m{kind,        dim,         user.data(),
+                    item.data(), head.data(), static_cast<int32_t>(head.size())};
+  return with_scorer(m, [&](const auto& sc) {
+    float ctx[kMaxDim];
+    sc.user_context(user_row(u), ctx);
+    return sc.score(ctx, item_row(i));
+  });
 }
 
 Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, uint64_t seed) {
@@ -61,12 +66,12 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
   m.dim = config.dim;
   truncated_normal_rows(&m.user, n_users, config.dim, config.init_std, seed, kRngInitUser);
   truncated_normal_rows(&m.item, n_items, config.dim, config.init_std, seed, kRngInitItem);
-  m.beta.assign(config.dim, 1.0f);
+  m.head.assign(head_size(config.kind, config.dim), 1.0f);
   if (config.kind == ModelKind::kGmf) {
     const double limit = std::sqrt(6.0 / (config.dim + 1.0));
     PhiloxStream s = make_stream(seed, kRngInitBeta, -1, 0u, 0u);
     for (int f = 0; f < config.dim; ++f) {
-      m.beta[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
+      m.head[f] = static_cast<float>((2.0 * s.open01() - 1.0) * limit);
     }
   }
   return m;
@@ -111,7 +116,7 @@ Model read_model(std::istream& in, int64_t size, const std::string& name) {
     throw std::runtime_error(name + " is not an srns model file");
   }
   if ((header[0] != 0 && header[0] != 1) || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
-      header[3] > 1024) {
+      header[3] > kMaxDim) {
     throw std::runtime_error(name + ": corrupt model header");
   }
   Model m;

@@ -97,9 +97,9 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
     run_dir->write_json("config.json", cfg);
   }
   if (!options.quiet) {
-    log << "srns: " << to_string(config.sampler) << " on " << data.source << " (" << data.n_users
-        << " users, " << data.n_items << " items, " << data.train.nnz() << " train pairs), "
-        << summary.device << "\n";
+    log << "srns: " << config.sampler << " on " << data.source << " (" << data.n_users << " users, "
+        << data.n_items << " items, " << data.train.nnz() << " train pairs), " << summary.device
+        << "\n";
     if (config.batch_size < given.batch_size) {
       log << "note: --batch-size " << given.batch_size << " is more than the " << data.train.nnz()
           << " training pairs: each epoch is one batch of them all\n";
@@ -117,7 +117,7 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
   }
 
   PhaseSeconds setup_phases;
-  backend.record_history(-1, &setup_phases);
+  backend.end_epoch(-1, &setup_phases);
   const auto eval_start = Clock::now();
   EpochRecord before;
   if (evaluates) before.val = evaluate(backend, data, config.eval, test_only, nullptr);
@@ -152,7 +152,7 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
       }
       throw std::runtime_error(msg.str());
     }
-    backend.record_history(t, &stats.seconds);
+    backend.end_epoch(t, &stats.seconds);
     EpochRecord rec;
     rec.epoch = t + 1;
     rec.loss = stats.pairs ? stats.loss / static_cast<double>(stats.pairs) : 0.0;
@@ -216,11 +216,15 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
       log << ", " << summary.test_eval_mode << " ranking, test metrics:\n"
           << metrics_table(summary.test, config.eval.ks);
     }
+    const PhaseSeconds& p = summary.phases;
     log << std::fixed << std::setprecision(3) << "time " << summary.seconds << "s, "
-        << (summary.epochs_run ? summary.phases.total() / summary.epochs_run : 0.0)
-        << "s per epoch (select+grad " << summary.phases.select_grad << "s, optimizer "
-        << summary.phases.optimizer << "s, history " << summary.phases.history << "s, eval "
-        << summary.phases.eval << "s)\n";
+        << (summary.epochs_run ? p.total() / summary.epochs_run : 0.0) << "s per epoch (";
+    if (p.batches > 0) {
+      log << "batches " << p.batches << "s";  // a CUDA Graph replay: select+grad and optimizer
+    } else {
+      log << "select+grad " << p.select_grad << "s, optimizer " << p.optimizer << "s";
+    }
+    log << ", history " << p.history << "s, eval " << p.eval << "s)\n";
     if (run_dir) log << "run directory: " << options.out_dir << "\n";
   }
   return summary;

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "srns/backend.hpp"
-#include "srns/sampler.hpp"
+#include "srns/draws.hpp"
 
 namespace srns {
 
@@ -27,6 +27,7 @@ int64_t batches_per_epoch(int64_t n, int batch_size, bool keep_last) {
 PhaseSeconds& PhaseSeconds::operator+=(const PhaseSeconds& o) {
   select_grad += o.select_grad;
   optimizer += o.optimizer;
+  batches += o.batches;
   history += o.history;
   eval += o.eval;
   return *this;

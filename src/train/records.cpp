@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "srns/sampler.hpp"
+
 namespace srns {
 
 nlohmann::json to_json(const TrainConfig& c) {
@@ -16,8 +18,21 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
       {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};
   j["loss"] = loss_name(c.loss);
-  j["sampler"] = to_string(c.sampler);
-  if (c.sampler == SamplerKind::kSrns) {
+  j["sampler"] = c.sampler;
+  const SamplerInfo* info = find_sampler(c.sampler);
+  if (info && !info->options.empty()) {
+    nlohmann::json options;
+    for (const SamplerOption& o : info->options) {
+      const double value = sampler_option(c, o.flag);
+      if (o.choices.empty()) {
+        options[o.flag] = value;
+      } else {
+        options[o.flag] = sampler_option_text(o, value);
+      }
+    }
+    j["sampler_options"] = options;
+  }
+  if (info && info->srns_memory) {
     const SrnsConfig& s = c.srns;
     j["srns"] = {{"s1", s.s1},
                  {"s2", s.s2},
@@ -28,7 +43,6 @@ nlohmann::json to_json(const TrainConfig& c) {
                  {"window", s.window},
                  {"pool_size", s.pool_size},
                  {"update_every", s.update_every},
-                 {"selection", s.selection == Selection::kRandom ? "random" : "variance"},
                  {"variance_of", s.raw_variance ? "raw" : "p_pos"},
                  {"history", to_string(s.history)},
                  {"fn_file", s.fn_file},
@@ -48,12 +62,16 @@ nlohmann::json to_json(const TrainConfig& c) {
   j["threads"] = c.threads;
   j["device"] = c.device;
   j["deterministic"] = c.deterministic;
+  j["gpu"] = c.gpu;
+  j["cuda_step"] = c.cuda_step;
+  j["phase_timing"] = c.phase_timing;
   return j;
 }
 
 nlohmann::json to_json(const PhaseSeconds& p) {
   return {{"select_grad", p.select_grad},
           {"optimizer", p.optimizer},
+          {"batches", p.batches},
           {"history", p.history},
           {"eval", p.eval}};
 }

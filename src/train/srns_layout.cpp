@@ -8,10 +8,11 @@
 
 namespace srns {
 
-SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set,
-                            const TrainConfig& config) {
+SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const TrainConfig& config,
+                            bool with_history) {
   const SrnsConfig& c = config.srns;
   SrnsLayout l;
+  l.history = with_history;
   l.n_users = data.n_users;
   l.n_items = data.n_items;
   l.s1 = c.s1;
@@ -73,11 +74,14 @@ void check_host_memory(const SrnsLayout& layout) {
   const int64_t total = pages * page;
   const int64_t need = layout.bytes();
   if (need > total * 9 / 10) {
-    throw std::runtime_error("the SRNS state needs " + format_bytes(need) + " (" +
-                             (layout.dense ? "dense" : "pooled") +
-                             " score history) but this machine has " + format_bytes(total) +
-                             " of memory; lower --pool-size or --window" +
-                             (layout.dense ? ", or use --history pooled" : ""));
+    const std::string what = !layout.history ? "no score history"
+                             : layout.dense  ? "dense score history"
+                                             : "pooled score history";
+    throw std::runtime_error("the SRNS state needs " + format_bytes(need) + " (" + what +
+                             ") but this machine has " + format_bytes(total) +
+                             " of memory; lower --pool-size" +
+                             (layout.history ? std::string(" or --window") : std::string()) +
+                             (layout.history && layout.dense ? ", or use --history pooled" : ""));
   }
 }
 

@@ -5,11 +5,12 @@
 #include <string>
 
 #include "srns/backend.hpp"
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 
 struct SrnsLayout {
+  bool history = true;  // a score history is kept (SRNS); random-from-memory keeps none
   bool dense = false;
   int32_t n_users = 0, n_items = 0, s1 = 0, window = 0, pool_size = 0;
   int64_t n_train = 0;    // training pairs (tracked items come first)
@@ -18,11 +19,13 @@ struct SrnsLayout {
   int64_t pool_elems() const { return static_cast<int64_t>(n_users) * pool_size; }
   // One history record: a U x I matrix (dense), or the W pools' parts (pooled).
   int64_t record_elems() const {
+    if (!history) return 0;
     return dense ? static_cast<int64_t>(n_users) * n_items : window * pool_elems();
   }
   int64_t hist_elems() const { return window * record_elems(); }
-  int64_t tracked_elems() const { return dense ? 0 : window * n_tracked; }
-  int64_t pools_stored() const { return dense ? 1 : window + 1; }
+  int64_t tracked_elems() const { return history && !dense ? window * n_tracked : 0; }
+  // The pooled history keeps the pipeline's W + 1 pools; otherwise only the current one.
+  int64_t pools_stored() const { return history && !dense ? window + 1 : 1; }
   // Bytes of all SRNS state: pools, memory, history.
   int64_t bytes() const {
     return 4 * (pools_stored() * pool_elems() + static_cast<int64_t>(n_users) * s1 + hist_elems() +
@@ -31,8 +34,10 @@ struct SrnsLayout {
 };
 
 // Picks the layout: dense when forced, or (auto) when I <= W*V, i.e. scoring every (u, i)
-// costs no more than scoring the W pools of every user.
-SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const TrainConfig& config);
+// costs no more than scoring the W pools of every user. Without history only pools and
+// memory are kept.
+SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const TrainConfig& config,
+                            bool with_history);
 
 // The view's sizes and CSR pointers (host); pool and history pointers are left for the
 // backend to fill.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "srns/rng.hpp"
+#include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
 
 namespace srns {
@@ -42,7 +43,8 @@ TrainingSet prepare_training_set(const Dataset& data, const TrainConfig& config)
   if (!config.srns.fn_file.empty()) {
     const Csr fn = read_user_items(config.srns.fn_file, data.n_users, data.n_items);
     set.truth = set.truth.empty() ? fn : merge_sets(set.truth, fn, data.n_users);
-    if (config.sampler == SamplerKind::kSrns && config.srns.fn_num > 0) {
+    const SamplerInfo* info = find_sampler(config.sampler);
+    if (info && info->srns_memory && config.srns.fn_num > 0) {
       set.fn_sets = sigma_share(fn, config.srns.sigma, config.seed);
     }
   }

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "parity_fixture.cuh"
+#include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
 
 namespace srns {
@@ -37,7 +38,7 @@ constexpr double kUniformModelMaxAbs = 1e-4;
 
 Dataset e2e_data() { return testing::parity_data(800, 600, 30000, 13, 100); }
 
-TrainConfig e2e_config(SamplerKind sampler) {
+TrainConfig e2e_config(const std::string& sampler) {
   TrainConfig c;
   c.sampler = sampler;
   c.model.dim = 32;
@@ -74,7 +75,7 @@ ModelDiff model_diff(const Model& a, const Model& b, double drift_abs) {
   };
   add(a.user, b.user);
   add(a.item, b.item);
-  add(a.beta, b.beta);
+  add(a.head, b.head);
   return d;
 }
 
@@ -90,7 +91,7 @@ TEST(CudaBackendE2E, SrnsPerEpochMetricsMatchCpu) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = e2e_data();
   for (HistoryMode history : {HistoryMode::kDense, HistoryMode::kPooled}) {
-    TrainConfig c = e2e_config(SamplerKind::kSrns);
+    TrainConfig c = e2e_config("srns");
     c.srns.history = history;
     const RunSummary cpu = run_driver(data, c, "cpu");
     const RunSummary gpu = run_driver(data, c, "cuda");
@@ -123,17 +124,17 @@ void lockstep(const TrainConfig& c, double model_max_abs, double drift_share) {
   const TrainingSet set = prepare_training_set(data, c);
   const Model init = init_model(c.model, data.n_users, data.n_items, c.seed);
   std::unique_ptr<Backend> cpu = make_cpu_backend(2);
-  std::unique_ptr<Backend> gpu = make_cuda_backend();
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
   cpu->setup(set, c, init);
   gpu->setup(set, c, init);
-  cpu->record_history(-1, nullptr);
-  gpu->record_history(-1, nullptr);
+  cpu->end_epoch(-1, nullptr);
+  gpu->end_epoch(-1, nullptr);
   for (int t = 0; t < c.epochs; ++t) {
     const EpochStats a = cpu->train_epoch(t, nullptr);
     int64_t progress_calls = 0;
     const EpochStats b = gpu->train_epoch(t, [&](int64_t, int64_t) { ++progress_calls; });
-    cpu->record_history(t, nullptr);
-    gpu->record_history(t, nullptr);
+    cpu->end_epoch(t, nullptr);
+    gpu->end_epoch(t, nullptr);
     EXPECT_EQ(progress_calls, b.batches);
     EXPECT_EQ(a.pairs, b.pairs) << "epoch " << t;
     EXPECT_EQ(a.batches, b.batches) << "epoch " << t;
@@ -145,7 +146,7 @@ void lockstep(const TrainConfig& c, double model_max_abs, double drift_share) {
     EXPECT_GT(b.seconds.select_grad, 0.0);
     EXPECT_GT(b.seconds.optimizer, 0.0);
     const ModelDiff d = model_diff(cpu->get_model(), gpu->get_model(), kSrnsModelDriftAbs);
-    std::cout << to_string(c.sampler) << " epoch " << t << ": loss " << a.loss << " / " << b.loss
+    std::cout << c.sampler << " epoch " << t << ": loss " << a.loss << " / " << b.loss
               << ", label errors " << a.false_negatives << " / " << b.false_negatives
               << ", model max |diff| " << d.max_abs << ", " << d.drifted << " of " << d.n
               << " parameters differ by more than " << kSrnsModelDriftAbs << "\n";
@@ -176,12 +177,12 @@ void lockstep(const TrainConfig& c, double model_max_abs, double drift_share) {
 
 TEST(CudaBackendE2E, SrnsLockstepModelsStayClose) {
   SRNS_SKIP_WITHOUT_GPU();
-  lockstep(e2e_config(SamplerKind::kSrns), kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
+  lockstep(e2e_config("srns"), kSrnsModelMaxAbs, kSrnsModelMaxDriftShare);
 }
 
 TEST(CudaBackendE2E, UniformLockstepModelsStayClose) {
   SRNS_SKIP_WITHOUT_GPU();
-  lockstep(e2e_config(SamplerKind::kUniform), kUniformModelMaxAbs, 0.0);
+  lockstep(e2e_config("uniform"), kUniformModelMaxAbs, 0.0);
 }
 
 TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
@@ -190,7 +191,7 @@ TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = e2e_data();
   for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
-    TrainConfig c = e2e_config(SamplerKind::kSrns);
+    TrainConfig c = e2e_config("srns");
     c.deterministic = false;
     c.optim.kind = kind;
     c.optim.lr = kind == OptimizerKind::kSgd ? 0.01f : 0.001f;
@@ -210,12 +211,12 @@ TEST(CudaBackendE2E, AtomicGradientsAndEveryOptimizerFollowTheCpu) {
 TEST(CudaBackend, RefusesAnAbsurdFootprintWithTheFlagToChange) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
-  TrainConfig c = e2e_config(SamplerKind::kSrns);
+  TrainConfig c = e2e_config("srns");
   c.srns.history = HistoryMode::kPooled;
   c.srns.pool_size = 2000000000;
   const TrainingSet set = prepare_training_set(data, c);
   const Model init = init_model(c.model, data.n_users, data.n_items, c.seed);
-  std::unique_ptr<Backend> gpu = make_cuda_backend();
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
   try {
     gpu->setup(set, c, init);
     FAIL() << "setup accepted a pool of 2e9 items per user";
@@ -235,10 +236,10 @@ TEST(CudaBackend, RefusesAnAbsurdFootprintWithTheFlagToChange) {
 TEST(CudaBackend, DescribesDeviceLayoutAndGradientMode) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
-  TrainConfig c = e2e_config(SamplerKind::kSrns);
+  TrainConfig c = e2e_config("srns");
   c.srns.history = HistoryMode::kPooled;
   const TrainingSet set = prepare_training_set(data, c);
-  std::unique_ptr<Backend> gpu = make_cuda_backend();
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
   gpu->setup(set, c, init_model(c.model, data.n_users, data.n_items, c.seed));
   const std::string s = gpu->describe();
   EXPECT_EQ(s.rfind("cuda: ", 0), 0u) << s;
@@ -246,13 +247,13 @@ TEST(CudaBackend, DescribesDeviceLayoutAndGradientMode) {
   EXPECT_NE(s.find("deterministic gradients"), std::string::npos) << s;
 }
 
-// score_users on the GPU: the evaluation score kernel, bit for bit the CPU's canonical score.
+// score_users on the GPU: the score-matrix kernel, bit for bit the CPU's score.
 TEST(CudaBackend, ScoreUsersMatchesTheCpuBitForBit) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
-  TrainConfig c = e2e_config(SamplerKind::kUniform);
+  TrainConfig c = e2e_config("uniform");
   const Model model = init_model(c.model, data.n_users, data.n_items, 9);
-  std::unique_ptr<Backend> gpu = make_cuda_backend();
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
   std::unique_ptr<Backend> cpu = make_cpu_backend(2);
   gpu->setup(prepare_training_set(data, c), c, model);
   cpu->setup(prepare_training_set(data, c), c, model);
@@ -265,6 +266,56 @@ TEST(CudaBackend, ScoreUsersMatchesTheCpuBitForBit) {
                                << k % data.n_items;
   }
   EXPECT_THROW(gpu->score_users({data.n_users}), std::out_of_range);
+}
+
+// The default mode replays one CUDA Graph per batch of at most three kernels (the sampler's
+// fused step, the reduction, the optimiser), for every sampler of the registry with every
+// optimiser; the graph's kernel nodes are what the backend counts.
+TEST(CudaBackend, ABatchIsAGraphOfAtMostThreeKernels) {
+  SRNS_SKIP_WITHOUT_GPU();
+  const Dataset data = testing::parity_data(300, 400, 12000, 5);
+  for (const SamplerInfo& info : sampler_registry()) {
+    const std::string& sampler = info.name;
+    for (OptimizerKind kind :
+         {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
+      TrainConfig c = e2e_config(sampler);
+      c.deterministic = false;
+      c.optim.kind = kind;
+      const TrainingSet set = prepare_training_set(data, c);
+      std::unique_ptr<Backend> gpu = make_cuda_backend(0);
+      gpu->setup(set, c, init_model(c.model, data.n_users, data.n_items, c.seed));
+      gpu->end_epoch(-1, nullptr);
+      const EpochStats s = gpu->train_epoch(0, nullptr);
+      EXPECT_GT(s.seconds.batches, 0.0);
+      EXPECT_NE(gpu->describe().find("CUDA Graph"), std::string::npos) << gpu->describe();
+      EXPECT_GE(gpu->kernels_per_batch(), 1);
+      EXPECT_LE(gpu->kernels_per_batch(), 3) << sampler << " " << to_string(kind);
+      std::cout << sampler << " " << to_string(kind) << ": " << gpu->kernels_per_batch()
+                << " kernels per batch\n";
+    }
+  }
+}
+
+// The graph replay and direct launches (--phase-timing) run the same kernels: with atomic sums
+// their runs agree to rounding.
+TEST(CudaBackend, GraphReplayTrainsLikeDirectLaunches) {
+  SRNS_SKIP_WITHOUT_GPU();
+  const Dataset data = e2e_data();
+  TrainConfig c = e2e_config("srns");
+  c.deterministic = false;
+  c.epochs = 3;
+  const RunSummary graph = run_driver(data, c, "cuda");
+  c.phase_timing = true;
+  const RunSummary direct = run_driver(data, c, "cuda");
+  ASSERT_EQ(graph.epochs.size(), direct.epochs.size());
+  for (size_t t = 0; t < graph.epochs.size(); ++t) {
+    EXPECT_NEAR(graph.epochs[t].loss, direct.epochs[t].loss,
+                1e-3 * std::fabs(direct.epochs[t].loss))
+        << "epoch " << t + 1;
+  }
+  EXPECT_GT(direct.phases.select_grad, 0.0);
+  EXPECT_GT(direct.phases.optimizer, 0.0);
+  EXPECT_GT(graph.phases.batches, 0.0);
 }
 
 }  // namespace

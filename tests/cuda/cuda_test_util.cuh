@@ -1,6 +1,7 @@
-// Helpers of the CUDA parity tests: GPU detection (tests skip without a usable device), device
-// round trips, and comparisons that report the worst difference and the first mismatching
-// index (faiss / llm.c style) instead of a bare boolean.
+// Helpers of the CUDA parity tests: GPU detection (tests skip without a usable device, and
+// fail instead where SRNS_REQUIRE_GPU=1 says one is expected), device round trips, and
+// comparisons that report the worst difference and the first mismatching index (faiss /
+// llm.c style) instead of a bare boolean.
 #pragma once
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -18,17 +20,36 @@
 
 namespace srns::testing {
 
-inline bool gpu_usable() {
+// Empty when a GPU is usable, else CUDA's reason.
+inline std::string gpu_unusable_reason() {
   int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess) {
     cudaGetLastError();
-    return false;
+    return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err);
   }
-  return n > 0;
+  return n > 0 ? "" : "no CUDA device";
 }
 
-#define SRNS_SKIP_WITHOUT_GPU() \
-  if (!::srns::testing::gpu_usable()) GTEST_SKIP() << "no usable CUDA device"
+inline bool gpu_usable() { return gpu_unusable_reason().empty(); }
+
+// Whether the run must have a GPU (bench/gpu_check.sh sets SRNS_REQUIRE_GPU=1): then a GPU
+// that fails to initialise fails the test instead of skipping it.
+inline bool gpu_required() {
+  const char* v = std::getenv("SRNS_REQUIRE_GPU");
+  return v && std::string(v) == "1";
+}
+
+#define SRNS_SKIP_WITHOUT_GPU()                                                     \
+  do {                                                                              \
+    const std::string srns_reason_ = ::srns::testing::gpu_unusable_reason();        \
+    if (!srns_reason_.empty()) {                                                    \
+      if (::srns::testing::gpu_required()) {                                        \
+        FAIL() << "SRNS_REQUIRE_GPU=1 but no usable CUDA device: " << srns_reason_; \
+      }                                                                             \
+      GTEST_SKIP() << "no usable CUDA device (" << srns_reason_ << ")";             \
+    }                                                                               \
+  } while (0)
 
 template <typename T>
 gpu::DeviceBuffer<T> to_device(const std::vector<T>& host, cudaStream_t stream = nullptr) {

@@ -1,31 +1,21 @@
 // The shared SRNS_HD math compiled by nvcc and run inside kernels: every function is checked on
 // the device against the same expectations as on the host (cuCollections style). Skips where
-// no GPU is usable, so it builds and passes on machines with nvcc but no device.
+// no GPU is usable (fails where SRNS_REQUIRE_GPU=1), so it builds and passes on machines with
+// nvcc but no device.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "cuda_test_util.cuh"
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
-#include "srns/sampler.hpp"
+#include "srns/samplers/srns.hpp"
 
 namespace srns {
 namespace {
 
-bool gpu_usable() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();
-    return false;
-  }
-  return n > 0;
-}
-
-#define SKIP_WITHOUT_GPU() \
-  if (!gpu_usable()) GTEST_SKIP() << "no usable CUDA device"
-
-constexpr int kOut = 16;
+constexpr int kOut = 18;
 
 // Evaluates a fixed set of HD functions on fixed inputs; out[] is compared with the host.
 __host__ __device__ void evaluate_all(float* out, uint32_t* words) {
@@ -59,12 +49,18 @@ __host__ __device__ void evaluate_all(float* out, uint32_t* words) {
   out[13] = static_cast<float>(mem[0] + 100 * mem[1] + 10000 * mem[2]);
   out[14] = sigmoid(-1.5f);
   out[15] = softplus(2.0f);
+  const AdamStep t = adam_step_scalars(0.001f, 0.9f, 0.999f, 1e-8f, 37);
+  out[16] = t.lr_t;
+  const GmfScorer sc(ModelView{ModelKind::kGmf, 40, nullptr, nullptr, b, 40});
+  float ctx[40];
+  sc.user_context(a, ctx);
+  out[17] = sc.score(ctx, b);
 }
 
 __global__ void evaluate_kernel(float* out, uint32_t* words) { evaluate_all(out, words); }
 
 TEST(HdMathOnDevice, MatchesHost) {
-  SKIP_WITHOUT_GPU();
+  SRNS_SKIP_WITHOUT_GPU();
   float host[kOut];
   uint32_t host_words[6];
   evaluate_all(host, host_words);

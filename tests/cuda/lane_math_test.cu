@@ -14,7 +14,8 @@
 #include "footprint.hpp"
 #include "lane_math.cuh"
 #include "launch.cuh"
-#include "pair_gradient.cuh"
+#include "rank.cuh"
+#include "scorer_warp.cuh"
 #include "srns/synthetic.hpp"
 #include "srns/trainer.hpp"
 
@@ -195,21 +196,38 @@ TEST(LaneMathHost, WarpArgmaxIsFirstStrictMaximum) {
   }
 }
 
-TEST(LaneMathHost, ThreadPairGradientIsCpuPairGradient) {
-  const int dim = 37;
-  const std::vector<float> user = random_floats(4 * dim, 11), item = random_floats(6 * dim, 12),
-                           beta = random_floats(dim, 13);
-  const cpu::ModelView m{dim, user.data(), item.data(), beta.data()};
-  for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
-    cpu::StepParams p{};
-    p.loss = loss;
-    p.reg = 0.01f;
-    std::vector<float> want(4 * dim), got(4 * dim);
-    float want_loss = 0, got_loss = 0;
-    cpu::pair_gradient(m, p, 2, 1, 5, 0.3f, -0.4f, want.data(), &want_loss);
-    gpu::pair_gradient_thread(m, loss, 0.01f, 2, 1, 5, 0.3f, -0.4f, got.data(), &got_loss);
-    EXPECT_TRUE(same_values(want, got, "gradient")) << loss_name(loss);
-    EXPECT_EQ(testing::float_bits(want_loss), testing::float_bits(got_loss)) << loss_name(loss);
+// The scorer's warp pair gradient on one warp equals its thread form (GmfScorer::pair_gradient)
+// bit for bit: the same element arithmetic, the L2 squares added in f order.
+__global__ void pair_gradient_kernel(ModelView m, int loss, float* grad, float* out_loss) {
+  const GmfScorer sc(m);
+  const int lane = static_cast<int>(threadIdx.x);
+  const float l = gpu::warp_pair_gradient(sc, m.user_row(2), m.item_row(1), m.item_row(5), loss,
+                                          0.01f, 0.3f, -0.4f, grad, lane);
+  if (lane == 0) *out_loss = l;
+}
+
+TEST(LaneMathDevice, WarpPairGradientIsTheScorersPairGradient) {
+  SRNS_SKIP_WITHOUT_GPU();
+  for (int dim : {7, 32, 37, 70}) {
+    const std::vector<float> user = random_floats(4 * dim, 11), item = random_floats(6 * dim, 12),
+                             head = random_floats(dim, 13);
+    const ModelView hm{ModelKind::kGmf, dim, user.data(), item.data(), head.data(), dim};
+    DeviceBuffer<float> user_d = testing::to_device(user), item_d = testing::to_device(item),
+                        head_d = testing::to_device(head), grad_d(4 * dim), loss_d(1);
+    const ModelView dm{ModelKind::kGmf, dim, user_d.data(), item_d.data(), head_d.data(), dim};
+    for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
+      std::vector<float> want(4 * dim);
+      const float want_loss = GmfScorer(hm).pair_gradient(
+          hm.user_row(2), hm.item_row(1), hm.item_row(5), loss, 0.01f, 0.3f, -0.4f, want.data());
+      pair_gradient_kernel<<<1, 32>>>(dm, loss, grad_d.data(), loss_d.data());
+      SRNS_CUDA_LAUNCH_CHECK("pair_gradient_kernel");
+      const std::string tag = loss_name(loss) + " dim " + std::to_string(dim);
+      // expf / log1pf of the device may differ from the host's by an ulp: compare closely
+      const testing::CloseReport r =
+          testing::compare_close(want, testing::to_host(grad_d), 1e-5, 1e-6);
+      EXPECT_EQ(r.out_of_tolerance, 0) << r.text("gradient " + tag);
+      EXPECT_NEAR(testing::to_host(loss_d)[0], want_loss, 1e-5 * std::fabs(want_loss)) << tag;
+    }
   }
 }
 
@@ -224,24 +242,35 @@ TEST(Footprint, CountsEachPartAndRefusesWithTheFlagToChange) {
   c.srns.pool_size = 500;
   c.srns.history = HistoryMode::kPooled;
   const TrainingSet set = prepare_training_set(data, c);
-  const gpu::DeviceFootprint f = gpu::estimate_device_footprint(set, c, 0, 0);
-  const int64_t rows = data.n_users + data.n_items + 1;
-  EXPECT_EQ(f.model, 4 * 32 * rows);
-  EXPECT_EQ(f.optimizer, 8 * 32 * rows);
-  EXPECT_FALSE(f.srns_dense);
+  // The pooled SRNS state, as the sampler unit would estimate it (pools W + 1, memory,
+  // history W*W pools + W tracked).
   const int64_t n = data.train.nnz();
   const int64_t pool = static_cast<int64_t>(data.n_users) * 500;
-  // pools (W + 1), memory, history W*W pools + W tracked, staged rows, tracked pairs
-  EXPECT_EQ(f.srns, 4 * (6 * pool + data.n_users * 8 + 25 * pool + 5 * n) + 4 * 1000 * 8 + 8 * n);
+  const int64_t sampler = 4 * (6 * pool + data.n_users * 8 + 25 * pool + 5 * n);
+  const int64_t local = 1 << 20;
+  const gpu::DeviceFootprint f = gpu::estimate_device_footprint(set, c, 0, 0, sampler, local);
+  const int64_t params = 32 * static_cast<int64_t>(data.n_users + data.n_items) + 32;
+  EXPECT_EQ(f.model, 4 * params);
+  EXPECT_EQ(f.optimizer, 8 * params);
+  EXPECT_EQ(f.gradients, 4 * (params + data.n_users + data.n_items));
+  EXPECT_EQ(f.sampler, sampler);
+  EXPECT_EQ(f.local, local);
+  EXPECT_EQ(f.epoch, 16 * n);
   EXPECT_EQ(gpu::footprint_refusal(f, f.total() + gpu::kFootprintReserve, "GPU", c), "");
   const std::string msg = gpu::footprint_refusal(f, f.total() / 2, "Test GPU", c);
   EXPECT_NE(msg.find("needs"), std::string::npos) << msg;
   EXPECT_NE(msg.find("Test GPU has"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--pool-size"), std::string::npos) << msg;
   c.optim.kind = OptimizerKind::kSgd;
-  EXPECT_EQ(gpu::estimate_device_footprint(set, c, 0, 0).optimizer, 0);
-  c.sampler = SamplerKind::kUniform;
-  EXPECT_EQ(gpu::estimate_device_footprint(set, c, 0, 0).srns, 0);
+  EXPECT_EQ(gpu::estimate_device_footprint(set, c, 0, 0, 0, 0).optimizer, 0);
+  // Full-ranking evaluation counts its chunk of scores: a split without sampled negatives.
+  SplitOptions full;
+  full.eval_negatives = 0;
+  const Dataset no_negatives = generate_dataset(g, full);
+  const TrainingSet set2 = prepare_training_set(no_negatives, c);
+  const int64_t chunk = gpu::full_rank_chunk_users(no_negatives.n_users, no_negatives.n_items);
+  EXPECT_GE(gpu::estimate_device_footprint(set2, c, 0, 0, 0, 0).eval,
+            4 * chunk * no_negatives.n_items);
 }
 
 // ---- on the device ---------------------------------------------------------------------------
@@ -252,7 +281,8 @@ __global__ void dots_kernel(const float* p, const float* beta, const float* q, i
   for (int f = lane; f < n; f += 32) pb[f] = p[f] * beta[f];
   __syncwarp();
   const float a = gpu::warp_dot(pb, q, n, lane);
-  const float b = gpu::warp_score(p, beta, q, n, lane);
+  const GmfScorer sc(ModelView{ModelKind::kGmf, n, nullptr, nullptr, beta, n});
+  const float b = gpu::warp_score(sc, pb, q, lane);
   out[2 + lane] = a;  // every lane holds the total
   out[34 + lane] = b;
   const float* rows[4] = {q, p, beta, q};

@@ -1,13 +1,16 @@
 // Identical inputs for the CPU ops and their CUDA twins: a small generated dataset, a model,
-// batches cut from the canonical epoch order, and device copies of each.
+// an epoch's pairs in training order on both sides, and device copies of each.
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "batch.cuh"
 #include "cpu/cpu_ops.hpp"
 #include "cuda_test_util.cuh"
 #include "device_buffer.cuh"
+#include "epoch_order.cuh"
+#include "epoch_pairs.cuh"
 #include "srns/backend.hpp"
 #include "srns/model.hpp"
 #include "srns/synthetic.hpp"
@@ -38,10 +41,6 @@ inline Model parity_model(const Dataset& d, int dim, uint64_t seed, float init_s
   return init_model(c, d.n_users, d.n_items, seed);
 }
 
-inline cpu::ModelView host_view(const Model& m) {
-  return {m.dim, m.user.data(), m.item.data(), m.beta.data()};
-}
-
 // CSR row of every training pair.
 inline std::vector<int32_t> pair_users(const Csr& train) {
   std::vector<int32_t> out(train.nnz());
@@ -51,69 +50,83 @@ inline std::vector<int32_t> pair_users(const Csr& train) {
   return out;
 }
 
-// Batch b of epoch `epoch` as CpuBackend::run_batch builds it (owners by sequential scan).
-struct HostBatch {
-  int64_t index = 0;
-  std::vector<int64_t> pair;
-  std::vector<int32_t> user, item;
-  std::vector<uint8_t> owner;
-  int32_t size() const { return static_cast<int32_t>(pair.size()); }
-  cpu::Batch view() const {
-    return {index, size(), pair.data(), user.data(), item.data(), owner.data()};
-  }
-};
-
-inline HostBatch host_batch(const Dataset& d, uint64_t seed, int epoch, int64_t b,
-                            int32_t batch_size) {
-  const std::vector<int64_t> order = epoch_order(seed, epoch, d.train.nnz());
-  const std::vector<int32_t> pu = pair_users(d.train);
-  HostBatch hb;
-  hb.index = b;
-  const int64_t begin = b * batch_size;
-  const int64_t end = std::min<int64_t>(begin + batch_size, d.train.nnz());
-  std::vector<uint8_t> seen(d.n_users, 0);
-  for (int64_t x = begin; x < end; ++x) {
-    const int64_t e = order[x];
-    const int32_t u = pu[e];
-    hb.pair.push_back(e);
-    hb.user.push_back(u);
-    hb.item.push_back(d.train.cols[e]);
-    hb.owner.push_back(seen[u] ? 0 : 1);
-    seen[u] = 1;
-  }
-  return hb;
-}
-
-struct DeviceBatch {
-  int64_t index = 0;
-  int32_t size = 0;
-  gpu::DeviceBuffer<int64_t> pair;
-  gpu::DeviceBuffer<int32_t> user, item;
-  gpu::DeviceBuffer<uint8_t> owner;
-  explicit DeviceBatch(const HostBatch& h)
-      : index(h.index),
-        size(h.size()),
-        pair(to_device(h.pair)),
-        user(to_device(h.user)),
-        item(to_device(h.item)),
-        owner(to_device(h.owner)) {}
-  cpu::Batch view() const {
-    return {index, size, pair.data(), user.data(), item.data(), owner.data()};
-  }
-};
-
-struct DeviceModel {
-  int32_t dim;
-  gpu::DeviceBuffer<float> user, item, beta;
-  explicit DeviceModel(const Model& m)
-      : dim(m.dim), user(to_device(m.user)), item(to_device(m.item)), beta(to_device(m.beta)) {}
-  cpu::ModelView view() const { return {dim, user.data(), item.data(), beta.data()}; }
-};
-
 struct DeviceCsrCopy {
   gpu::DeviceBuffer<int64_t> off;
   gpu::DeviceBuffer<int32_t> cols;
   explicit DeviceCsrCopy(const Csr& c) : off(to_device(c.offsets)), cols(to_device(c.cols)) {}
+  gpu::DeviceCsr view() const {
+    return off.empty() ? gpu::DeviceCsr{nullptr, nullptr} : gpu::DeviceCsr{off.data(), cols.data()};
+  }
+};
+
+struct DeviceModel {
+  ModelKind kind;
+  int32_t dim;
+  gpu::DeviceBuffer<float> user, item, head;
+  explicit DeviceModel(const Model& m)
+      : kind(m.kind),
+        dim(m.dim),
+        user(to_device(m.user)),
+        item(to_device(m.item)),
+        head(to_device(m.head)) {}
+  ModelView view() const {
+    return {kind, dim, user.data(), item.data(), head.data(), static_cast<int32_t>(head.size())};
+  }
+};
+
+// An epoch's pairs in training order on the host (cpu::epoch_pairs, the CPU ops' input) and
+// the same arrays on the device with counters naming the current batch.
+struct ParityEpoch {
+  int32_t batch_size;
+  cpu::EpochPairs host;
+  gpu::DeviceBuffer<int64_t> pair;
+  gpu::DeviceBuffer<int32_t> user, item;
+  gpu::DeviceBuffer<gpu::BatchCounters> counters;
+
+  ParityEpoch(const Dataset& d, uint64_t seed, int epoch, int32_t b) : batch_size(b), counters(1) {
+    const std::vector<int32_t> pu = pair_users(d.train);
+    cpu::epoch_pairs(epoch_order(seed, epoch, d.train.nnz()), pu.data(), d.train.cols.data(),
+                     &host);
+    pair = to_device(host.pair);
+    user = to_device(host.user);
+    item = to_device(host.item);
+    set_batch(0, 0);
+  }
+  int64_t n() const { return static_cast<int64_t>(host.pair.size()); }
+  int64_t batches() const { return (n() + batch_size - 1) / batch_size; }
+  cpu::Batch host_batch(int64_t b) const { return host.batch(b, batch_size); }
+  gpu::BatchRefs refs() const {
+    return {pair.data(), user.data(), item.data(), n(), batch_size, counters.data()};
+  }
+  // The device counters as the batch loop has them before batch b's kernels.
+  void set_batch(int64_t b, int64_t step) {
+    const gpu::BatchCounters c{b, b, step};
+    counters.upload(&c, 1, nullptr);
+    SRNS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
+  }
+  gpu::BatchCounters read_counters() const { return to_host(counters)[0]; }
+};
+
+// Per-pair outputs of a batch on the device, with the batch sums of an epoch of `batches`.
+struct DevicePairOutputs {
+  gpu::DeviceBuffer<int32_t> negative;
+  gpu::DeviceBuffer<float> loss, grad;
+  gpu::DeviceBuffer<double> batch_loss;
+  gpu::DeviceBuffer<unsigned long long> batch_fn;
+  DevicePairOutputs(int32_t batch_size, int64_t stride, int64_t batches)
+      : negative(batch_size),
+        loss(batch_size),
+        grad(batch_size * stride),
+        batch_loss(batches),
+        batch_fn(batches) {
+    batch_loss.zero(nullptr);
+    batch_fn.zero(nullptr);
+  }
+  gpu::PairStepArgs args(int loss_kind, float reg, gpu::DeviceCsr truth) {
+    return {
+        loss_kind,      reg, truth, negative.data(), loss.data(), grad.data(), batch_loss.data(),
+        batch_fn.data()};
+  }
 };
 
 }  // namespace srns::testing

@@ -21,7 +21,7 @@ constexpr int64_t kMaxCells = int64_t{1} << 18;  // users x items trained on, to
 
 void train_and_rank(const Dataset& data) {
   TrainConfig config;
-  config.sampler = SamplerKind::kUniform;
+  config.sampler = "uniform";
   config.model.dim = 4;
   config.batch_size = 8;
   config.threads = 1;

@@ -1,0 +1,53 @@
+// The CPU side of the Sampler unit (include/srns/sampler.hpp): the interface the CPU batch
+// loop drives, and the registry of CPU samplers (samplers/all.hpp).
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "srns/backend.hpp"
+#include "srns/scorer.hpp"
+
+namespace srns::cpu {
+
+// A batch of training pairs: CSR index e, user and item of pair k = 0 .. size-1.
+struct Batch {
+  int64_t index = 0;  // batch number within the epoch
+  int32_t size = 0;
+  const int64_t* pair = nullptr;
+  const int32_t* user = nullptr;
+  const int32_t* item = nullptr;
+};
+
+// What a sampler is set up with. The pointers outlive the sampler's use of them.
+struct SamplerSetup {
+  const TrainingSet* set = nullptr;
+  const TrainConfig* config = nullptr;
+  int threads = 1;
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  // Said after the device on the run's first line, e.g. "dense score history" (or empty).
+  virtual std::string describe() const { return ""; }
+  // Builds the state. `model` is the initial model.
+  virtual void setup(const SamplerSetup& setup, const ModelView& model) = 0;
+  // Start of epoch t (0-based).
+  virtual void begin_epoch(int /*t*/, const ModelView& /*model*/) {}
+  // negative[k] for every pair k of the batch, with the model as it is at the batch's start.
+  virtual void select(const Batch& batch, const ModelView& model, int32_t* negative) = 0;
+  // End of epoch t; t = -1 is before training.
+  virtual void end_epoch(int /*t*/, const ModelView& /*model*/) {}
+  // The state a checkpoint needs to resume the run exactly.
+  virtual void save(std::ostream& /*out*/) const {}
+  virtual void load(std::istream& /*in*/) {}
+  // Bytes of the state held after setup().
+  virtual int64_t footprint() const { return 0; }
+};
+
+// The CPU sampler called `name` (sampler_registry()); throws std::invalid_argument if none.
+std::unique_ptr<Sampler> make_sampler(const std::string& name);
+
+}  // namespace srns::cpu

@@ -1,0 +1,152 @@
+// cpu::SrnsSampler and cpu::MemoryRandomSampler: SRNS (DESIGN §4) and its random-from-memory
+// ablation on the CPU, the reference for kernels/srns_sampler.cu. The per-sample math is
+// include/srns/samplers/srns.hpp; this unit owns the state it reads:
+//   pools     the current pool [U][V] (dense history or none), or the pipeline's W + 1 pools
+//   memory    [U][S1]
+//   history   dense [W][U][I], or pooled [W][W][U][V] + tracked [W][T] (SRNS only)
+// Per batch: the pairs grouped by user (batch_groups.cpp), then srns_step.cpp: each pair picks
+// its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and the
+// user's memory row is refreshed in place (eq. 3), once per user per batch.
+#include "cpu/cpu_ops.hpp"
+#include "cpu/sampler.hpp"
+#include "srns/samplers/srns.hpp"
+#include "train/srns_layout.hpp"
+#include "train/state_io.hpp"
+
+namespace srns::cpu {
+namespace {
+
+class SrnsSampler : public Sampler {
+ public:
+  explicit SrnsSampler(bool random_selection) : random_(random_selection) {}
+
+  std::string describe() const override {
+    if (!layout_.history) return "memory without score history";
+    return layout_.dense ? "dense score history" : "pooled score history";
+  }
+
+  void setup(const SamplerSetup& s, const ModelView& model) override;
+  void begin_epoch(int t, const ModelView& model) override;
+  void select(const Batch& batch, const ModelView& model, int32_t* negative) override;
+  void end_epoch(int t, const ModelView& model) override;
+
+  void save(std::ostream& out) const override {
+    write_array(out, pools_);
+    write_array(out, memory_);
+    write_array(out, hist_);
+    write_array(out, hist_tracked_);
+  }
+  void load(std::istream& in) override {
+    read_array(in, &pools_, "SRNS pools");
+    read_array(in, &memory_, "SRNS memory");
+    read_array(in, &hist_, "SRNS score history");
+    read_array(in, &hist_tracked_, "SRNS tracked history");
+  }
+  int64_t footprint() const override { return layout_.bytes(); }
+
+ private:
+  int32_t* pool_slot(int64_t p) {
+    return pools_.data() +
+           (layout_.pools_stored() == 1 ? 0 : p % layout_.pools_stored()) * layout_.pool_elems();
+  }
+  void sample_pool(int64_t p) {
+    const Dataset& d = *set_->data;
+    sample_pools(config_->seed, p, d.n_users, d.n_items, layout_.pool_size, d.train.offsets.data(),
+                 d.train.cols.data(), pool_slot(p), threads_);
+  }
+  SrnsView view(int t);
+
+  const bool random_;
+  const TrainingSet* set_ = nullptr;
+  const TrainConfig* config_ = nullptr;
+  int threads_ = 1;
+  int epoch_ = 0;
+  SrnsLayout layout_;
+  std::vector<int32_t> pools_, memory_;
+  std::vector<float> hist_, hist_tracked_;
+  std::vector<int32_t> tracked_user_, tracked_item_;
+  BatchGroups groups_;
+};
+
+void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
+  set_ = s.set;
+  config_ = s.config;
+  threads_ = s.threads;
+  const Dataset& d = *set_->data;
+  layout_ = plan_srns_layout(d, *set_, *config_, /*with_history=*/!random_);
+  check_host_memory(layout_);
+  pools_.assign(layout_.pools_stored() * layout_.pool_elems(), 0);
+  hist_.assign(layout_.hist_elems(), 0.0f);
+  hist_tracked_.assign(layout_.tracked_elems(), 0.0f);
+  if (layout_.pools_stored() > 1) {
+    for (int64_t p = 0; p < layout_.pools_stored(); ++p) sample_pool(p);
+    for (int32_t u = 0; u < d.n_users; ++u) {
+      for (int64_t e = d.train.offsets[u]; e < d.train.offsets[u + 1]; ++e) {
+        tracked_user_.push_back(u);
+        tracked_item_.push_back(d.train.cols[e]);
+      }
+    }
+    const Csr& fn = set_->fn_sets;
+    for (int32_t u = 0; u < fn.rows(); ++u) {
+      for (int64_t x = fn.offsets[u]; x < fn.offsets[u + 1]; ++x) {
+        tracked_user_.push_back(u);
+        tracked_item_.push_back(fn.cols[x]);
+      }
+    }
+  }
+  memory_.resize(static_cast<size_t>(d.n_users) * layout_.s1);
+  init_memory(view(0), memory_.data(), threads_);
+}
+
+SrnsView SrnsSampler::view(int t) {
+  SrnsView v = make_srns_view(*set_->data, *set_, *config_, layout_);
+  v.pool = pool_slot(t);
+  v.hist = hist_.data();
+  v.hist_tracked = hist_tracked_.empty() ? nullptr : hist_tracked_.data();
+  return v;
+}
+
+void SrnsSampler::begin_epoch(int t, const ModelView& /*model*/) {
+  epoch_ = t;
+  // With one stored pool, pool t is drawn when it becomes current.
+  if (layout_.pools_stored() == 1) sample_pool(t);
+}
+
+void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* negative) {
+  const SrnsConfig& c = config_->srns;
+  const SrnsStepParams p{config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
+                         epoch_ % c.update_every == 0, random_};
+  batch_groups(batch, &groups_);
+  srns_step(view(epoch_), p, batch, groups_, model, memory_.data(), negative, threads_);
+}
+
+void SrnsSampler::end_epoch(int t, const ModelView& model) {
+  if (!layout_.history) return;
+  const int64_t slot = history_slot(t, layout_.window);
+  const Dataset& d = *set_->data;
+  if (layout_.dense) {
+    score_matrix(model, 0, d.n_users, d.n_items, hist_.data() + slot * layout_.record_elems(),
+                 d.n_items, threads_);
+    return;
+  }
+  const int64_t first = t < 0 ? 0 : t + 1;
+  const int64_t last = t < 0 ? 0 : t + layout_.window;
+  for (int64_t p = first; p <= last; ++p) {
+    const int64_t part = slot * layout_.window + history_slot(p, layout_.window);
+    score_pool(model, d.n_users, layout_.pool_size, pool_slot(p),
+               hist_.data() + part * layout_.pool_elems(), threads_);
+  }
+  score_pairs(model, layout_.n_tracked, tracked_user_.data(), tracked_item_.data(),
+              hist_tracked_.data() + slot * layout_.n_tracked, threads_);
+  // Pool t is spent: its slot takes the pool that enters the back of the pipeline.
+  if (t >= 0) sample_pool(t + layout_.window + 1);
+}
+
+}  // namespace
+
+std::unique_ptr<Sampler> make_srns_sampler() { return std::make_unique<SrnsSampler>(false); }
+std::unique_ptr<Sampler> make_memory_random_sampler() {
+  return std::make_unique<SrnsSampler>(true);
+}
+
+}  // namespace srns::cpu
