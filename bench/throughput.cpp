@@ -259,6 +259,7 @@ int main(int argc, char** argv) {
     ("eval", "Evaluate every epoch: auto, sampled, full or none", cxxopts::value<std::string>()->default_value("auto"))
     ("batch-size", "Pairs per step", cxxopts::value<int>()->default_value("1000"))
     ("optimizer", "adam (dense, paper parity), lazy-adam or sgd", cxxopts::value<std::string>()->default_value("adam"))
+    ("hogwild", "With --optimizer sgd: lock-free per-pair updates (CPU only; not reproducible)")
     ("dim", "Embedding dimension", cxxopts::value<int>()->default_value("32"))
     ("pool-size", "SRNS pool size V (default 3000; 100 for --gen large)", cxxopts::value<int>()->default_value("0"))
     ("window", "SRNS history window W", cxxopts::value<int>()->default_value("5"))
@@ -340,6 +341,7 @@ int main(int argc, char** argv) {
     c.optim.kind = optimizer == "sgd"         ? srns::OptimizerKind::kSgd
                    : optimizer == "lazy-adam" ? srns::OptimizerKind::kLazyAdam
                                               : srns::OptimizerKind::kAdam;
+    c.optim.hogwild = a.count("hogwild") > 0;
     c.model.dim = a["dim"].as<int>();
     c.srns.window = a["window"].as<int>();
     c.srns.s1 = a["s1"].as<int>();
@@ -379,6 +381,7 @@ int main(int argc, char** argv) {
                          {"prepare_seconds", data_seconds}};
     report["config"] = {{"batch_size", c.batch_size},
                         {"optimizer", optimizer},
+                        {"hogwild", c.optim.hogwild},
                         {"dim", c.model.dim},
                         {"pool_size", c.srns.pool_size},
                         {"window", c.srns.window},

@@ -221,6 +221,12 @@ void CudaBackend::check_footprint(const TrainingSet& set, const TrainConfig& con
 }
 
 void CudaBackend::setup(const TrainingSet& set, const TrainConfig& config, const Model& init) {
+  if (config.optim.hogwild) {
+    throw std::invalid_argument(
+        "--hogwild is a CPU mode (lock-free per-pair SGD across CPU threads); the CUDA backend "
+        "has none: add --device cpu, or drop --hogwild (a CUDA batch is already one parallel "
+        "step)");
+  }
   state_.reset();  // frees the previous run's device memory before measuring what is free
   sampler_.reset();
   SRNS_CUDA_CHECK(cudaStreamSynchronize(stream()));
@@ -476,7 +482,8 @@ std::vector<float> CudaBackend::score_users(const std::vector<int32_t>& users) {
   for (size_t k = 0; k < users.size(); ++k) {
     if (users[k] < 0 || users[k] >= n_users_) throw std::out_of_range("score_users: no such user");
     gpu::score_matrix(stream, model_view(), users[k], 1, n_items_,
-                      s.rank_scores.data() + static_cast<int64_t>(k) * n_items_, n_items_);
+                      float_matrix(s.rank_scores.data() + static_cast<int64_t>(k) * n_items_,
+                                   n_items_));
   }
   std::vector<float> out(static_cast<size_t>(count));
   s.rank_scores.download(out.data(), count, stream);

@@ -80,7 +80,8 @@ std::string footprint_refusal(const DeviceFootprint& f, int64_t free_bytes,
   std::vector<std::pair<int64_t, std::string>> parts = {
       {f.sampler, "the " + f.sampler_name +
                       " sampler's state: for SRNS lower --pool-size or --window, or use "
-                      "--history pooled (dense history is U x I per epoch)"},
+                      "--history pooled (dense history is U x I per epoch) or "
+                      "--history-precision half"},
       {f.local, "kernel local memory: use --cuda-step warp"},
       {f.model + f.optimizer + f.gradients,
        std::string("the model: lower --dim") +

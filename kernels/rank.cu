@@ -114,7 +114,7 @@ void rank_full(cudaStream_t stream, const ModelView& model, int32_t n_users, int
   if (chunk_users <= 0) throw std::invalid_argument("rank_full: chunk_users must be positive");
   for (int32_t u0 = 0; u0 < n_users; u0 += chunk_users) {
     const int32_t n = n_users - u0 < chunk_users ? n_users - u0 : chunk_users;
-    score_matrix(stream, model, u0, n, n_items, scores, n_items);
+    score_matrix(stream, model, u0, n, n_items, float_matrix(scores, n_items));
     rank_full_chunk_kernel<<<grid_size(static_cast<int64_t>(n) * kRankBlock, kRankBlock),
                              kRankBlock, 0, stream>>>(u0, n, n_items, train, targets, exclude,
                                                       scores, target_scores, out);

@@ -5,16 +5,17 @@
 
 #include <cstdint>
 
+#include "srns/score_out.hpp"
 #include "srns/scorer.hpp"
 
 namespace srns::gpu {
 
-// out[k] = r(users[k], items[k]) for k < n.
+// out(k, 0) = r(users[k], items[k]) for k < n (score_out.hpp).
 void score_pairs(cudaStream_t stream, const ModelView& model, int64_t n, const int32_t* users,
-                 const int32_t* items, float* out);
+                 const int32_t* items, const ScoreOut& out);
 
-// out[u][v] = r(u, pool[u][v]) for every user.
+// out(u, v) = r(u, pool[u][v]) for every user.
 void score_pool(cudaStream_t stream, const ModelView& model, int32_t n_users, int32_t pool_size,
-                const int32_t* pool, float* out);
+                const int32_t* pool, const ScoreOut& out);
 
 }  // namespace srns::gpu

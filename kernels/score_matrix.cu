@@ -10,7 +10,8 @@
 //
 // Other scorers: one thread per score through the policy (user context in registers/local).
 //
-// Shapes: user float[U][F], item float[I][F], out float[n_users][ld].
+// Shapes: user float[U][F], item float[I][F]; score (u, i) goes to out.put(u, i) (score_out.hpp:
+// a plain matrix, or one ring slot of the SRNS history's [U][I][W] runs, a strided write).
 #include <type_traits>
 
 #include "lane_math.cuh"
@@ -24,8 +25,8 @@ constexpr int kTileUsers = 8;
 constexpr int kTileItems = kWarpSize;
 
 __global__ void __launch_bounds__(kTileUsers* kTileItems)
-    gmf_score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                            int64_t ld) {
+    gmf_score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
+                            ScoreOut out) {
   __shared__ float pb_tile[kTileUsers][kLanes];
   __shared__ float q_tile[kTileItems][kLanes + 1];
   const int tx = static_cast<int>(threadIdx.x) % kTileItems;
@@ -63,27 +64,27 @@ __global__ void __launch_bounds__(kTileUsers* kTileItems)
     }
     const float score = lane_tree_sum_reg(lane);
     const int32_t u = ub + ty, i = ib + tx;
-    if (u < n_users && i < n_items) out[static_cast<int64_t>(u) * ld + i] = score;
+    if (u < n_users && i < n_items) out.put(u, i, score);
   }
 }
 
 template <class Scorer>
 __global__ void score_matrix_kernel(ModelView m, int32_t u0, int32_t n_users, int32_t n_items,
-                                    float* out, int64_t ld) {
+                                    ScoreOut out) {
   const Scorer sc(m);
   const int64_t n = static_cast<int64_t>(n_users) * n_items;
   for (int64_t x = thread_index(); x < n; x += thread_count()) {
     const int64_t u = x / n_items, i = x % n_items;
     float ctx[kMaxDim];
     sc.user_context(m.user_row(static_cast<int32_t>(u0 + u)), ctx);
-    out[u * ld + i] = sc.score(ctx, m.item_row(static_cast<int32_t>(i)));
+    out.put(u, i, sc.score(ctx, m.item_row(static_cast<int32_t>(i))));
   }
 }
 
 }  // namespace
 
 void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32_t n_users,
-                  int32_t n_items, float* out, int64_t ld) {
+                  int32_t n_items, const ScoreOut& out) {
   if (n_users <= 0 || n_items <= 0) return;
   with_scorer(model, [&](const auto& sc) {
     using Scorer = std::decay_t<decltype(sc)>;
@@ -92,12 +93,12 @@ void score_matrix(cudaStream_t stream, const ModelView& model, int32_t u0, int32
                             static_cast<int64_t>((n_users + kTileUsers - 1) / kTileUsers);
       const int threads = kTileUsers * kTileItems;
       gmf_score_matrix_kernel<<<grid_size(tiles * threads, threads), threads, 0, stream>>>(
-          model, u0, n_users, n_items, out, ld);
+          model, u0, n_users, n_items, out);
       SRNS_CUDA_LAUNCH_CHECK("gmf_score_matrix_kernel");
     } else {
       score_matrix_kernel<Scorer>
           <<<grid_size(static_cast<int64_t>(n_users) * n_items), kBlock, 0, stream>>>(
-              model, u0, n_users, n_items, out, ld);
+              model, u0, n_users, n_items, out);
       SRNS_CUDA_LAUNCH_CHECK("score_matrix_kernel");
     }
   });

@@ -4,8 +4,8 @@
 //   pools     the current pool [U][V] (dense history or none), or the pipeline's W + 1 pools
 //             (sample_pools.cu; pool p is current during epoch p)
 //   memory    [U][S1] (init_memory.cu; refreshed in place by srns_step.cu)
-//   history   dense [W][U][I] (score_matrix.cu), or pooled [W][W][U][V] + tracked [W][T]
-//             (record_history.cu) - SRNS only
+//   history   dense [U][I][W] (score_matrix.cu), or pooled [W][U][V][W] + tracked [T][W]
+//             (record_history.cu) - SRNS only; float, or binary16 with --history-precision half
 //   groups    the epoch's batches grouped by user (batch_groups.cu), built at begin_epoch
 // save/load write the CPU twin's bytes, so a checkpoint resumes on either backend.
 #include <algorithm>
@@ -53,6 +53,7 @@ class SrnsSampler : public Sampler {
     std::string s = !layout_.history ? "memory without score history"
                     : layout_.dense  ? "dense score history"
                                      : "pooled score history";
+    if (layout_.half) s += " in half precision";
     if (version_ == SrnsStepVersion::kThread) s += ", thread SRNS step";
     return s;
   }
@@ -86,12 +87,16 @@ class SrnsSampler : public Sampler {
     save_device(out, memory_, stream);
     save_device(out, hist_, stream);
     save_device(out, hist_tracked_, stream);
+    save_device(out, hist_half_, stream);
+    save_device(out, hist_tracked_half_, stream);
   }
   void load(std::istream& in, cudaStream_t stream) override {
     load_device(in, &pools_, "SRNS pools", stream);
     load_device(in, &memory_, "SRNS memory", stream);
     load_device(in, &hist_, "SRNS score history", stream);
     load_device(in, &hist_tracked_, "SRNS tracked history", stream);
+    load_device(in, &hist_half_, "SRNS score history (half)", stream);
+    load_device(in, &hist_tracked_half_, "SRNS tracked history (half)", stream);
   }
 
  private:
@@ -105,6 +110,14 @@ class SrnsSampler : public Sampler {
                  setup_.train.off, setup_.train.cols, pool_slot(p));
   }
   SrnsView view(int t);
+  void* hist_data() { return layout_.half ? static_cast<void*>(hist_half_.data()) : hist_.data(); }
+  void* tracked_data() {
+    return layout_.half ? static_cast<void*>(hist_tracked_half_.data()) : hist_tracked_.data();
+  }
+  // Where a record goes: element `offset` of `base` onwards, rows ld apart, columns `stride`.
+  ScoreOut history_out(void* base, int64_t offset, int64_t ld, int64_t stride) const {
+    return {static_cast<char*>(base) + offset * layout_.value_bytes(), ld, stride, layout_.half};
+  }
   SrnsStepArgs step_args(const BatchRefs& batch, const ModelView& model, int32_t* negative);
 
   const bool random_;
@@ -113,7 +126,8 @@ class SrnsSampler : public Sampler {
   SrnsLayout layout_;
   int epoch_ = 0;
   DeviceBuffer<int32_t> pools_, memory_, tracked_user_, tracked_item_;
-  DeviceBuffer<float> hist_, hist_tracked_, ctx_scratch_;
+  DeviceBuffer<float> hist_, hist_tracked_, ctx_scratch_;  // float history (or empty)
+  DeviceBuffer<uint16_t> hist_half_, hist_tracked_half_;   // binary16 history (or empty)
   BatchGroupsBuffers groups_;
 };
 
@@ -126,8 +140,8 @@ SrnsView SrnsSampler::view(int t) {
   v.fn_cols = setup_.fn_sets.cols;
   if (!v.fn_off) v.fn_num = 0;
   v.pool = pool_slot(t);
-  v.hist = hist_.empty() ? nullptr : hist_.data();
-  v.hist_tracked = hist_tracked_.empty() ? nullptr : hist_tracked_.data();
+  v.hist = layout_.history ? hist_data() : nullptr;
+  v.hist_tracked = layout_.tracked_elems() > 0 ? tracked_data() : nullptr;
   return v;
 }
 
@@ -139,10 +153,17 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& model) {
   version_ = c.cuda_step == "thread" ? SrnsStepVersion::kThread : SrnsStepVersion::kWarp;
   layout_ = plan_srns_layout(d, *s.set, c, !random_);
   pools_.resize(layout_.pools_stored() * layout_.pool_elems());
-  hist_.resize(layout_.hist_elems());
-  hist_.zero(stream);
-  hist_tracked_.resize(layout_.tracked_elems());
-  hist_tracked_.zero(stream);
+  if (layout_.half) {
+    hist_half_.resize(layout_.hist_elems());
+    hist_half_.zero(stream);
+    hist_tracked_half_.resize(layout_.tracked_elems());
+    hist_tracked_half_.zero(stream);
+  } else {
+    hist_.resize(layout_.hist_elems());
+    hist_.zero(stream);
+    hist_tracked_.resize(layout_.tracked_elems());
+    hist_tracked_.zero(stream);
+  }
   if (layout_.pools_stored() > 1) {
     for (int64_t p = 0; p < layout_.pools_stored(); ++p) sample_pool(p, stream);
     std::vector<int32_t> users, items;
@@ -197,21 +218,23 @@ SrnsStepArgs SrnsSampler::step_args(const BatchRefs& batch, const ModelView& mod
 void SrnsSampler::end_epoch(int t, const ModelView& model, cudaStream_t stream) {
   if (!layout_.history) return;
   const Dataset& d = *setup_.set->data;
+  // Record t goes to ring slot t mod W of every run (as cpu::SrnsSampler::end_epoch).
   const int64_t slot = history_slot(t, layout_.window);
+  const int64_t w = layout_.window;
   if (layout_.dense) {
     score_matrix(stream, model, 0, d.n_users, d.n_items,
-                 hist_.data() + slot * layout_.record_elems(), d.n_items);
+                 history_out(hist_data(), slot, d.n_items * w, w));
     return;
   }
   const int64_t first = t < 0 ? 0 : t + 1;
   const int64_t last = t < 0 ? 0 : t + layout_.window;
   for (int64_t p = first; p <= last; ++p) {
-    const int64_t part = slot * layout_.window + history_slot(p, layout_.window);
+    const int64_t block = history_slot(p, layout_.window) * layout_.pool_elems() * w;
     score_pool(stream, model, d.n_users, layout_.pool_size, pool_slot(p),
-               hist_.data() + part * layout_.pool_elems());
+               history_out(hist_data(), block + slot, layout_.pool_size * w, w));
   }
   score_pairs(stream, model, layout_.n_tracked, tracked_user_.data(), tracked_item_.data(),
-              hist_tracked_.data() + slot * layout_.n_tracked);
+              history_out(tracked_data(), slot, w, 1));
   // Pool t is spent: its slot takes the pool that enters the back of the pipeline.
   if (t >= 0) sample_pool(t + layout_.window + 1, stream);
 }

@@ -140,7 +140,7 @@ __device__ void refresh_memory_warp(const Scorer& sc, const SrnsView& v, int t, 
                                     int32_t u, const float* item_table, int32_t* mem,
                                     const WarpScratch& s, int lane) {
   const int fn_u = v.fn_count(u);
-  if (lane == 0) redraw_false_negatives(v, t, batch, u, fn_u, mem);  // rare and short: one lane
+  if (lane == 0) refresh_fn_entries(v, t, batch, u, mem);  // rare and short: one lane
   const int keep = v.s1 - fn_u;
   const int m = keep + v.s2;
   for (int k = lane; k < keep; k += kWarpSize) s.cand[k] = mem[fn_u + k];

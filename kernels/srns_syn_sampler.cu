@@ -180,7 +180,8 @@ class SrnsSynSampler : public Sampler {
     return true;
   }
   void end_epoch(int t, const ModelView& model, cudaStream_t stream) override {
-    score_matrix(stream, model, 0, view_.n_users, view_.n_items, record(t), view_.n_items);
+    score_matrix(stream, model, 0, view_.n_users, view_.n_items,
+                 float_matrix(record(t), view_.n_items));
   }
 
   void save(std::ostream& out, cudaStream_t stream) const override {

@@ -105,7 +105,7 @@ class BatchStep : public ::testing::Test {
 TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
   const cpu::StepOutput out = run_step(model_);
   cpu::RowGradients g;
-  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g, 2);
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g);
   const Reference ref = reference_gradient(model_, users_, items_, negative_, kReg);
   const int F = model_.dim;
   // float sums of up to ~40 terms of size ~0.3: compare with 1e-5 absolute slack.
@@ -134,7 +134,7 @@ TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
 TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
   const cpu::StepOutput out = run_step(model_);
   cpu::RowGradients g;
-  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g, 2);
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &g);
   const Reference ref = reference_gradient(model_, users_, items_, negative_, kReg);
   for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
     OptimConfig oc;

@@ -204,7 +204,8 @@ TEST(CpuOps, DenseHistoryRecordsEveryScore) {
   const Dataset data = small_data();
   const Model m = init_model(small_config().model, data.n_users, data.n_items, 4);
   std::vector<float> record(static_cast<size_t>(data.n_users) * data.n_items);
-  cpu::score_matrix(cpu::view_of(m), 0, data.n_users, data.n_items, record.data(), data.n_items, 2);
+  cpu::score_matrix(cpu::view_of(m), 0, data.n_users, data.n_items,
+                    float_matrix(record.data(), data.n_items), 2);
   for (int32_t u = 0; u < data.n_users; u += 7) {
     for (int32_t i = 0; i < data.n_items; i += 5) {
       ASSERT_EQ(record[static_cast<size_t>(u) * data.n_items + i], m.score(u, i));

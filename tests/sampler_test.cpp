@@ -198,7 +198,7 @@ struct DenseState {
     for (int i = 0; i < kItems; ++i) items[i * kDim] = fresh[i];
   }
   void set_hist(int slot, int32_t u, int32_t item, float value) {
-    hist[(slot * kUsers + u) * kItems + item] = value;
+    hist[(u * kItems + item) * kWindow + slot] = value;  // [U][I][W] runs (srns.hpp)
   }
   SrnsView view(bool raw = false) const {
     SrnsView v{};

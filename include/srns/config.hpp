@@ -14,6 +14,7 @@ namespace srns {
 
 enum class OptimizerKind { kAdam, kLazyAdam, kSgd };
 enum class HistoryMode { kAuto, kDense, kPooled };
+enum class HistoryPrecision { kFloat, kHalf };
 enum class EvalMode { kAuto, kSampled, kFull };
 enum class Ties { kPessimistic, kOptimistic };
 
@@ -30,6 +31,11 @@ struct OptimConfig {
   float beta2 = 0.999f;
   float eps = 1e-8f;
   float reg = 0.01f;
+  // SGD only, CPU only: each pair's update applied to its rows at once, lock-free across
+  // threads (Hogwild!, Recht et al. 2011), without the batch's ordered reduction. Fast, and not
+  // reproducible: results depend on thread timing. The head (shared by every pair) still
+  // takes one step per batch from the batch's summed gradient.
+  bool hogwild = false;
 };
 
 // Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).
@@ -45,6 +51,8 @@ struct SrnsConfig {
   int update_every = 1;       // E: refresh memory in epochs t with t % E == 0
   bool raw_variance = false;  // sd of raw recorded scores instead of P_pos
   HistoryMode history = HistoryMode::kAuto;
+  // Recorded scores as float (default), or binary16: half the memory, ~3 significant digits.
+  HistoryPrecision history_precision = HistoryPrecision::kFloat;
   // False-negative injection (paper §4.2): file of user<TAB>item, share sigma of each user's
   // set kept, fn_num memory slots filled from it at every refresh.
   std::string fn_file;
@@ -91,6 +99,7 @@ void validate(const TrainConfig& config);
 std::string to_string(ModelKind k);
 std::string to_string(OptimizerKind k);
 std::string to_string(HistoryMode k);
+std::string to_string(HistoryPrecision k);
 std::string to_string(EvalMode k);
 std::string to_string(Ties k);
 std::string alpha_schedule_name(int schedule);

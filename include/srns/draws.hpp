@@ -21,13 +21,27 @@ SRNS_HD bool sorted_contains(const int32_t* row, int64_t len, int32_t x) {
   return *base == x;
 }
 
-// Uniform item outside the sorted training row (rejection; the caller guarantees one exists).
-SRNS_HD int32_t draw_non_positive(PhiloxStream* s, const int32_t* row, int64_t len,
-                                  int32_t n_items) {
+// A sorted row of items as a set.
+struct SortedRow {
+  const int32_t* row;
+  int64_t len;
+  SRNS_HD bool contains(int32_t x) const { return sorted_contains(row, len, x); }
+};
+
+// Uniform item of [0, n_items) outside `set` (anything with contains(item)), by rejection; the
+// caller guarantees one exists.
+template <class Stream, class Set>
+SRNS_HD int32_t draw_outside(Stream* s, const Set& set, int32_t n_items) {
   for (;;) {
     const int32_t c = static_cast<int32_t>(s->below(static_cast<uint32_t>(n_items)));
-    if (!sorted_contains(row, len, c)) return c;
+    if (!set.contains(c)) return c;
   }
+}
+
+// Uniform item outside the sorted training row (rejection; the caller guarantees one exists).
+template <class Stream>
+SRNS_HD int32_t draw_non_positive(Stream* s, const int32_t* row, int64_t len, int32_t n_items) {
+  return draw_outside(s, SortedRow{row, len}, n_items);
 }
 
 // Whether x is among list[0..n).
@@ -39,7 +53,8 @@ SRNS_HD bool list_contains(const int32_t* list, int n, int32_t x) {
 
 // Appends `count` distinct values of [0, range) not already in out[0..have) (range must leave
 // room: have + count <= range).
-SRNS_HD void draw_distinct(PhiloxStream* s, int32_t* out, int have, int count, int32_t range) {
+template <class Stream>
+SRNS_HD void draw_distinct(Stream* s, int32_t* out, int have, int count, int32_t range) {
   for (int k = 0; k < count; ++k) {
     int32_t c;
     do {

@@ -66,8 +66,22 @@ SRNS_HD Philox4 philox4x32_10(Philox4 c, uint32_t k0, uint32_t k1) {
   return c;
 }
 
+// Uniform integer in [0, n) from one word by the multiply-high map (bias below n / 2^32,
+// negligible here).
+SRNS_HD uint32_t word_below(uint32_t word, uint32_t n) {
+  return static_cast<uint32_t>((static_cast<uint64_t>(word) * n) >> 32);
+}
+
+// Uniform float in the open interval (0, 1) from one word: 23 random bits, centred in their
+// cell (every value exact, in [2^-24, 1 - 2^-24], so log(u) and log(1 - u) stay finite).
+SRNS_HD float word_open01(uint32_t word) {
+  return (static_cast<float>(word >> 9) + 0.5f) * (1.0f / 8388608.0f);
+}
+
 // A sequential view of one counter stream: next_u32() walks c0 = 0, 1, 2, ... four words at a
-// time. Cheap to construct (no state beyond 10 words), so every sample makes its own.
+// time. Cheap to construct (no state beyond 10 words), so every sample makes its own. Draw
+// helpers (draws.hpp) take any stream type with next_u32(), below() and open01(), so a backend
+// may hand them the same words computed ahead (the CPU's cpu::PrefetchedStream).
 struct PhiloxStream {
   uint32_t key0, key1;
   Philox4 ctr;
@@ -82,15 +96,8 @@ struct PhiloxStream {
     }
     return buf.v[used++];
   }
-  // Uniform integer in [0, n) by the multiply-high map (bias below n / 2^32, negligible here).
-  SRNS_HD uint32_t below(uint32_t n) {
-    return static_cast<uint32_t>((static_cast<uint64_t>(next_u32()) * n) >> 32);
-  }
-  // Uniform float in the open interval (0, 1): 23 random bits, centred in their cell (every
-  // value exact, in [2^-24, 1 - 2^-24], so log(u) and log(1 - u) stay finite).
-  SRNS_HD float open01() {
-    return (static_cast<float>(next_u32() >> 9) + 0.5f) * (1.0f / 8388608.0f);
-  }
+  SRNS_HD uint32_t below(uint32_t n) { return word_below(next_u32(), n); }
+  SRNS_HD float open01() { return word_open01(next_u32()); }
 };
 
 SRNS_HD PhiloxStream make_stream(uint64_t seed, uint32_t purpose, int64_t epoch, uint32_t batch,

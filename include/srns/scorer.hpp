@@ -68,17 +68,27 @@ struct GmfScorer {
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment). With
   // w = d_pos q_i + d_neg q_j:  dL/dp_u = beta ⊙ w + reg p_u,  dL/dq_i = d_pos (p_u ⊙ beta) +
   // reg q_i,  dL/dq_j = d_neg (p_u ⊙ beta) + reg q_j,  dL/dbeta = p_u ⊙ w.
+  // The element-wise gradients form one loop (it vectorises); the squared norms are summed in
+  // a second, in element order, a chunk of per-element terms at a time.
   SRNS_HD float pair_gradient(const float* p, const float* qi, const float* qj, int loss_kind,
                               float reg, float r_pos, float r_neg, float* grad) const {
     const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
-    float sq = 0.0f;
     for (int f = 0; f < dim; ++f) {
       const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], beta[f], lg.d_pos, lg.d_neg, reg);
       grad[f] = g.user;
       grad[dim + f] = g.pos;
       grad[2 * dim + f] = g.neg;
       grad[3 * dim + f] = g.beta;
-      sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
+    }
+    float sq = 0.0f;
+    for (int base = 0; base < dim; base += kLanes) {
+      const int n = dim - base < kLanes ? dim - base : kLanes;
+      float term[kLanes];
+      for (int l = 0; l < n; ++l) {
+        const int f = base + l;
+        term[l] = p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
+      }
+      for (int l = 0; l < n; ++l) sq += term[l];
     }
     return lg.loss + 0.5f * reg * sq;
   }

@@ -104,6 +104,7 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   c.optim.kind = opt == "sgd"         ? OptimizerKind::kSgd
                  : opt == "lazy-adam" ? OptimizerKind::kLazyAdam
                                       : OptimizerKind::kAdam;
+  c.optim.hogwild = r["hogwild"].as<bool>();
   c.optim.lr = static_cast<float>(real_flag(r, "lr", 0, kInf, Lower::kExclusive));
   c.optim.reg = static_cast<float>(real_flag(r, "reg", 0));
   c.batch_size = integer(r, "batch-size", 1);
@@ -156,6 +157,10 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   s.history = hist == "dense"    ? HistoryMode::kDense
               : hist == "pooled" ? HistoryMode::kPooled
                                  : HistoryMode::kAuto;
+  s.history_precision = choice("history-precision", r["history-precision"].as<std::string>(),
+                               {"float", "half"}) == "half"
+                            ? HistoryPrecision::kHalf
+                            : HistoryPrecision::kFloat;
   s.fn_file = r["fn-file"].as<std::string>();
   s.sigma = static_cast<float>(real_flag(r, "sigma", 0, 1));
   s.fn_num = integer(r, "fn-num", 0);
@@ -218,6 +223,10 @@ int cmd_train(int argc, char** argv) {
   options.add_options("Optimiser")(
       "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
       cxxopts::value<std::string>()->default_value("adam"))(
+      "hogwild",
+      "With --optimizer sgd on the CPU: apply each pair's update at once, lock-free across "
+      "threads (Hogwild!, as implicit's BPR), instead of one deterministic step per batch; "
+      "faster, but not reproducible (results depend on thread timing)")(
       "lr", "Learning rate", cxxopts::value<std::string>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
       cxxopts::value<std::string>()->default_value("0.01"))(
@@ -255,6 +264,10 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
       cxxopts::value<std::string>()->default_value("auto"))(
+      "history-precision",
+      "Recorded scores as float, or half (binary16: half the memory and bandwidth, ~3 "
+      "significant digits, so selections differ slightly from float)",
+      cxxopts::value<std::string>()->default_value("float"))(
       "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
       cxxopts::value<std::string>()->default_value(""))(
       "sigma", "Share of each user's false negatives available for injection",

@@ -3,25 +3,40 @@
 // first slot of a group is the user's owner in the batch (its first pair). Samplers that
 // keep per-user state (SRNS memory) work group by group: every pair of a user reads the state
 // as it was at the batch's start, then the group updates it, with no other group touching it.
+//
+// Ordered by a stable least-significant-digit radix sort of the slots on the user id (8-bit
+// digits, as many as the largest id needs), which keeps equal users in slot order.
 #include <algorithm>
-#include <numeric>
 
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 
 void batch_groups(const Batch& batch, BatchGroups* out) {
-  out->slot.resize(batch.size);
-  std::iota(out->slot.begin(), out->slot.end(), 0);
-  std::stable_sort(out->slot.begin(), out->slot.end(),
-                   [&](int32_t a, int32_t b) { return batch.user[a] < batch.user[b]; });
+  const int32_t n = batch.size;
+  out->slot.resize(n);
+  for (int32_t k = 0; k < n; ++k) out->slot[k] = k;
+  int32_t max_user = 0;
+  for (int32_t k = 0; k < n; ++k) max_user = std::max(max_user, batch.user[k]);
+  std::vector<int32_t>& next = out->scratch;
+  next.resize(n);
+  for (int shift = 0; shift < 31 && (max_user >> shift) > 0; shift += 8) {
+    int32_t start[257] = {};
+    for (int32_t k = 0; k < n; ++k) ++start[((batch.user[k] >> shift) & 0xFF) + 1];
+    for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
+    for (int32_t x = 0; x < n; ++x) {
+      const int32_t k = out->slot[x];
+      next[start[(batch.user[k] >> shift) & 0xFF]++] = k;
+    }
+    out->slot.swap(next);
+  }
   out->begin.clear();
-  for (int32_t x = 0; x < batch.size; ++x) {
+  for (int32_t x = 0; x < n; ++x) {
     if (x == 0 || batch.user[out->slot[x]] != batch.user[out->slot[x - 1]]) {
       out->begin.push_back(x);
     }
   }
-  out->begin.push_back(batch.size);
+  out->begin.push_back(n);
 }
 
 }  // namespace srns::cpu

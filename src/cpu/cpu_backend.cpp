@@ -2,7 +2,10 @@
 // interface, and its one batch loop. It knows nothing of which sampler or scorer it runs:
 //   per epoch: sampler.begin_epoch, the pairs in training order (epoch_order, epoch_pairs)
 //   per batch: sampler.select (negatives) -> pair_gradients (scorer) -> reduce_gradients
-//              (per-row sums in pair order) -> optimizer_step
+//              (per-row sums in pair order) -> optimizer_step; or, with --hogwild (SGD),
+//              sampler.select -> hogwild_sgd_step (lock-free per-pair updates, not reproducible),
+//              or the whole epoch as one hogwild_sgd_epoch where the sampler's batches are
+//              independent (uniform, popularity)
 // Embeddings and optimiser moments are contiguous row-major tables; all per-batch buffers are
 // allocated once in setup() and reused, so the loop allocates nothing per sample.
 #include <omp.h>
@@ -34,6 +37,7 @@ class CpuBackend final : public Backend {
     s << "cpu (" << threads_ << " thread" << (threads_ == 1 ? "" : "s");
     const std::string sampler = sampler_ ? sampler_->describe() : "";
     if (!sampler.empty()) s << ", " << sampler;
+    if (config_.optim.hogwild) s << ", hogwild SGD: not reproducible";
     s << ")";
     return s.str();
   }
@@ -66,7 +70,8 @@ class CpuBackend final : public Backend {
     std::vector<float> out(static_cast<size_t>(n) * model_.n_items);
     ModelView view = cpu::view_of(model_);
     view.user = rows.data();
-    cpu::score_matrix(view, 0, n, model_.n_items, out.data(), model_.n_items, threads_);
+    cpu::score_matrix(view, 0, n, model_.n_items, float_matrix(out.data(), model_.n_items),
+                      threads_);
     return out;
   }
   Model get_model() const override { return model_; }
@@ -120,21 +125,27 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   auto start = Clock::now();
   const ModelView model = cpu::view_of(model_);
   sampler_->select(batch, model, negative_.data());
-  cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
-                      threads_);
-  double loss = 0.0;
-  for (int32_t k = 0; k < batch.size; ++k) {
-    loss += out_.loss[k];
-    if (!set_.truth.empty() && set_.truth.contains(batch.user[k], negative_[k])) {
-      ++stats->false_negatives;
+  if (!set_.truth.empty()) {
+    for (int32_t k = 0; k < batch.size; ++k) {
+      stats->false_negatives += set_.truth.contains(batch.user[k], negative_[k]);
     }
   }
-  stats->seconds.select_grad += seconds_since(start);
-
-  start = Clock::now();
-  cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_, threads_);
-  cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
-  stats->seconds.optimizer += seconds_since(start);
+  double loss = 0.0;
+  if (config_.optim.hogwild) {
+    // Gradients and updates are one lock-free pass, timed as select+grad.
+    loss = cpu::hogwild_sgd_step(&model_, batch, negative_.data(), config_.loss, config_.optim.reg,
+                                 config_.optim.lr, threads_);
+    stats->seconds.select_grad += seconds_since(start);
+  } else {
+    cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
+                        threads_);
+    for (int32_t k = 0; k < batch.size; ++k) loss += out_.loss[k];
+    stats->seconds.select_grad += seconds_since(start);
+    start = Clock::now();
+    cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_);
+    cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
+    stats->seconds.optimizer += seconds_since(start);
+  }
   stats->loss += loss;
   stats->pairs += batch.size;
   stats->batches += 1;
@@ -153,6 +164,20 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   stats.seconds.select_grad += seconds_since(start);
   const int64_t n_batches =
       batches_per_epoch(d.train.nnz(), config_.batch_size, config_.keep_last_batch);
+  if (config_.optim.hogwild && sampler_->batches_independent()) {
+    start = Clock::now();
+    const cpu::HogwildEpoch h = cpu::hogwild_sgd_epoch(
+        &model_, pairs_, n_batches, config_.batch_size, sampler_.get(), set_.truth, config_.loss,
+        config_.optim.reg, config_.optim.lr, threads_);
+    stats.seconds.select_grad += seconds_since(start);
+    stats.loss = h.loss;
+    stats.pairs = h.pairs;
+    stats.batches = h.batches;
+    stats.false_negatives = h.false_negatives;
+    stats.first_nonfinite_batch = h.first_nonfinite_batch;
+    if (progress) progress(n_batches, n_batches);
+    return stats;
+  }
   for (int64_t b = 0; b < n_batches; ++b) {
     run_batch(pairs_.batch(b, config_.batch_size), &stats);
     if (stats.first_nonfinite_batch >= 0) break;

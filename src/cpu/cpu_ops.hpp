@@ -5,6 +5,7 @@
 //   pair_gradients.cpp    loss and gradient row of every pair     kernels/pair_gradients.cu
 //   reduce_gradients.cpp  per-row sums in pair order              kernels/reduce_gradients.cu
 //   optimizer_step.cpp    Adam (dense, lazy), SGD                 kernels/optimizer_step.cu
+//   hogwild_step.cpp      lock-free per-pair SGD (--hogwild)      (CPU only)
 //   sample_pools.cpp      SRNS candidate pools                    kernels/sample_pools.cu
 //   init_memory.cpp       SRNS initial memory                     kernels/init_memory.cu
 //   srns_step.cpp         SRNS negatives and memory refresh       kernels/srns_step.cu
@@ -22,6 +23,7 @@
 #include "srns/math.hpp"
 #include "srns/model.hpp"
 #include "srns/samplers/srns.hpp"
+#include "srns/score_out.hpp"
 #include "srns/scorer.hpp"
 
 namespace srns::cpu {
@@ -53,6 +55,7 @@ void epoch_pairs(const std::vector<int64_t>& order, const int32_t* pair_user,
 struct BatchGroups {
   std::vector<int32_t> slot;
   std::vector<int32_t> begin;
+  std::vector<int32_t> scratch;  // batch_groups' sorting buffer
   int32_t groups() const { return static_cast<int32_t>(begin.size()) - 1; }
 };
 
@@ -69,21 +72,49 @@ struct StepOutput {
 void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* negative,
                     int loss_kind, float reg, StepOutput* out, int threads);
 
-// Rows touched by a batch and their summed gradients, in a fixed order (pair, then role).
+// Rows touched by a batch and their summed gradients, each row's sum in a fixed order (pair,
+// then role).
 struct RowGradients {
-  std::vector<int32_t> user_rows, item_rows;  // unique rows, ascending
+  std::vector<int32_t> user_rows, item_rows;  // unique rows, in order of first appearance
   std::vector<float> user_grad, item_grad;    // rows x F, aligned with the row lists
   std::vector<float> head_grad;               // H
+  // row -> its position in user_rows / item_rows, or -1 (rows past the end: -1 too).
+  std::vector<int32_t> user_slot, item_slot;
+  std::vector<float> zeros;  // F zeros: the start of a row's sum
+
+  int32_t user_slot_of(int64_t row) const { return slot_of(user_slot, row); }
+  int32_t item_slot_of(int64_t row) const { return slot_of(item_slot, row); }
+
+ private:
+  static int32_t slot_of(const std::vector<int32_t>& s, int64_t row) {
+    return row < static_cast<int64_t>(s.size()) ? s[row] : -1;
+  }
 };
 
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
-                      const ModelView& model, RowGradients* g, int threads);
+                      const ModelView& model, RowGradients* g);
 
 struct OptimState {
   std::vector<float> user_m, user_v, item_m, item_v, head_m, head_v;
-  std::vector<int32_t> user_slot, item_slot;  // dense Adam: row -> position in the batch, or -1
+  std::vector<float> zeros;  // dense Adam: the gradient row of an untouched row (F zeros)
   int64_t step = 0;
 };
+
+// --hogwild: SGD applied pair by pair, lock-free across threads (hogwild_step.cpp; not
+// reproducible). One batch whose negatives are chosen; returns the batch's summed loss.
+double hogwild_sgd_step(Model* model, const Batch& batch, const int32_t* negative, int loss_kind,
+                        float reg, float lr, int threads);
+
+// The same for a whole epoch in one parallel region: the threads take batches, select their
+// negatives with `sampler` (which must have batches_independent()) and update pair by pair.
+struct HogwildEpoch {
+  double loss = 0.0;
+  int64_t pairs = 0, batches = 0, false_negatives = 0;
+  int64_t first_nonfinite_batch = -1;
+};
+HogwildEpoch hogwild_sgd_epoch(Model* model, const EpochPairs& pairs, int64_t n_batches,
+                               int32_t batch_size, Sampler* sampler, const Csr& truth,
+                               int loss_kind, float reg, float lr, int threads);
 
 // Adam's scalars of step `step` (1-based): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), in double,
 // then rounded once. The CUDA optimiser computes the same from its device step counter.
@@ -94,17 +125,17 @@ AdamStep adam_scalars(const OptimConfig& config, int64_t step);
 void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* model,
                     OptimState* state, int threads);
 
-// out[(u - u0) * ld + i] = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items).
-void score_matrix(const ModelView& model, int32_t u0, int32_t n_users, int32_t n_items, float* out,
-                  int64_t ld, int threads);
+// out(u - u0, i) = r(u, i) for u in [u0, u0 + n_users), i in [0, n_items) (score_out.hpp).
+void score_matrix(const ModelView& model, int32_t u0, int32_t n_users, int32_t n_items,
+                  const ScoreOut& out, int threads);
 
-// out[k] = r(users[k], items[k]) for k < n.
+// out(k, 0) = r(users[k], items[k]) for k < n.
 void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const int32_t* items,
-                 float* out, int threads);
+                 const ScoreOut& out, int threads);
 
-// out[u][v] = r(u, pool[u][v]) for every user.
+// out(u, v) = r(u, pool[u][v]) for every user.
 void score_pool(const ModelView& model, int32_t n_users, int32_t pool_size, const int32_t* pool,
-                float* out, int threads);
+                const ScoreOut& out, int threads);
 
 // SRNS's batch step: negative[k] for every pair of the batch (eq. 4, or uniform from memory)
 // and, when p.refresh, every batch user's memory row refreshed in place (eq. 3).

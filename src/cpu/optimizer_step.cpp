@@ -2,7 +2,11 @@
 //
 // Adam (dense): every element of P and Q moves every step, with g = 0 for rows the batch did
 // not touch: m and v decay and w -= lr_t m / (sqrt(v) + eps). This is what TF1's Adam does on
-// the sparse gradients of an embedding lookup, so it is the paper's optimiser.
+// the sparse gradients of an embedding lookup, so it is the paper's optimiser. Both tables are
+// one pass over the U + I rows, split between the threads: each row reads its summed gradient
+// where the batch touched it (RowGradients' slot maps) and a row of zeros elsewhere, so the
+// loop over a row's F elements is branch-free and vectorises (adam_update per element: the
+// same arithmetic as one element at a time, bit for bit).
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
 // far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
@@ -17,24 +21,34 @@ namespace {
 // more than the work, and far more when another process holds a core.
 constexpr int64_t kParallelMinElems = 1 << 16;
 
-// Dense Adam over a whole table in one pass: rows listed in `rows` take their gradient from
-// `grad`, every other row g = 0. slot_of_row (n_rows entries, all -1 on entry and on return)
-// maps a row to its position in `rows`.
-void adam_dense_table(float* w, float* m, float* v, int64_t n_rows, int32_t dim,
-                      const std::vector<int32_t>& rows, const std::vector<float>& grad,
-                      std::vector<int32_t>* slot_of_row, const AdamStep& s, int threads) {
-  const int64_t n_touched = static_cast<int64_t>(rows.size());
-  int32_t* slot = slot_of_row->data();
-  for (int64_t r = 0; r < n_touched; ++r) slot[rows[r]] = static_cast<int32_t>(r);
+void adam_row(float* __restrict w, float* __restrict m, float* __restrict v,
+              const float* __restrict g, int32_t dim, const AdamStep& s) {
+  for (int32_t f = 0; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
+}
+
+// One table of the dense pass.
+struct DenseTable {
+  float* w;
+  float* m;
+  float* v;
+  const std::vector<float>* grad;
+  const RowGradients* g;
+  bool user;
+};
+
+// Dense Adam over the user and item tables as one pass over their U + I rows.
+void adam_dense(const DenseTable& users, const DenseTable& items, int64_t n_users, int64_t n_items,
+                int32_t dim, const float* zeros, const AdamStep& s, int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t row = 0; row < n_rows; ++row) {
-    const float* g = slot[row] >= 0 ? grad.data() + static_cast<int64_t>(slot[row]) * dim : nullptr;
-    for (int32_t f = 0; f < dim; ++f) {
-      const int64_t x = row * dim + f;
-      adam_update(&w[x], &m[x], &v[x], g ? g[f] : 0.0f, s);
-    }
+  for (int64_t x = 0; x < n_users + n_items; ++x) {
+    const bool is_user = x < n_users;
+    const DenseTable& t = is_user ? users : items;
+    const int64_t row = is_user ? x : x - n_users;
+    const int32_t slot = is_user ? t.g->user_slot_of(row) : t.g->item_slot_of(row);
+    const float* grad = slot >= 0 ? t.grad->data() + static_cast<int64_t>(slot) * dim : zeros;
+    const int64_t at = row * dim;
+    adam_row(t.w + at, t.m + at, t.v + at, grad, dim, s);
   }
-  for (int64_t r = 0; r < n_touched; ++r) slot[rows[r]] = -1;
 }
 
 void adam_lazy_table(float* w, float* m, float* v, int32_t dim, const std::vector<int32_t>& rows,
@@ -84,12 +98,11 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
   }
   const AdamStep s = adam_scalars(config, state->step);
   if (config.kind == OptimizerKind::kAdam) {
-    if (state->user_slot.empty()) state->user_slot.assign(model->n_users, -1);
-    if (state->item_slot.empty()) state->item_slot.assign(model->n_items, -1);
-    adam_dense_table(model->user.data(), state->user_m.data(), state->user_v.data(), model->n_users,
-                     dim, g.user_rows, g.user_grad, &state->user_slot, s, threads);
-    adam_dense_table(model->item.data(), state->item_m.data(), state->item_v.data(), model->n_items,
-                     dim, g.item_rows, g.item_grad, &state->item_slot, s, threads);
+    if (static_cast<int32_t>(state->zeros.size()) != dim) state->zeros.assign(dim, 0.0f);
+    adam_dense(
+        {model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad, &g, true},
+        {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad, &g, false},
+        model->n_users, model->n_items, dim, state->zeros.data(), s, threads);
   } else {
     adam_lazy_table(model->user.data(), state->user_m.data(), state->user_v.data(), dim,
                     g.user_rows, g.user_grad, s, threads);

@@ -6,6 +6,7 @@
 // Pairs are independent, so threads split them statically; results do not depend on the
 // thread count.
 #include "cpu/cpu_ops.hpp"
+#include "cpu/score_many.hpp"
 
 namespace srns::cpu {
 
@@ -21,8 +22,8 @@ void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* n
       float ctx[kMaxDim];
       const float* p = model.user_row(u);
       sc.user_context(p, ctx);
-      const float r_pos = sc.score(ctx, model.item_row(i));
-      const float r_neg = sc.score(ctx, model.item_row(j));
+      const float r_pos = score_one(sc, ctx, model.item_row(i));
+      const float r_neg = score_one(sc, ctx, model.item_row(j));
       out->loss[k] = sc.pair_gradient(p, model.item_row(i), model.item_row(j), loss_kind, reg,
                                       r_pos, r_neg, out->grad.data() + k * stride);
     }

@@ -1,6 +1,8 @@
 // cpu::PopularitySampler: each pair's negative drawn with probability proportional to
 // popularity^e among the items its user never trained on, through an alias table
 // (samplers/popularity.hpp); the reference for kernels/popularity_sampler.cu.
+#include <omp.h>
+
 #include <stdexcept>
 
 #include "cpu/sampler.hpp"
@@ -21,10 +23,11 @@ class PopularitySampler : public Sampler {
         d.train.cols, d.n_items, sampler_option(*s.config, "popularity-exponent")));
   }
   void begin_epoch(int t, const ModelView& /*model*/) override { epoch_ = t; }
+  bool batches_independent() const override { return true; }
   void select(const Batch& batch, const ModelView& /*model*/, int32_t* negative) override {
     const Csr& train = set_->data->train;
     const int32_t n_items = set_->data->n_items;
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (!omp_in_parallel())
     for (int32_t k = 0; k < batch.size; ++k) {
       const int32_t u = batch.user[k];
       negative[k] =

@@ -2,76 +2,88 @@
 //
 // A user row's gradient is the sum of its pairs' user contributions in pair order; an item
 // row's is the sum of its contributions in (pair, role) order, role 0 = positive, 1 =
-// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes the
-// result independent of the thread count, and is what the CUDA backend's deterministic mode
+// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes
+// the result independent of the thread count, and is what the CUDA backend's deterministic mode
 // (a sort by (row, pair, role) and a segmented sum) reproduces bit for bit.
+//
+// One pass over the contributions in that order: a row-to-slot map gives each row its sum's
+// place the first time the row appears (rows are listed in first-appearance order), and every
+// contribution is added to its row's running sum, 0 + c_1 + c_2 + ... as a segmented sum
+// would. The maps stay valid until the next call, which resets the rows it had set. The sums'
+// buffers keep the batch's largest size (user_grad / item_grad may hold more than rows x F).
 #include <algorithm>
-#include <numeric>
 
 #include "cpu/cpu_ops.hpp"
 
 namespace srns::cpu {
 namespace {
 
-// Sorts contribution ids by (row, id) and sums each row's contributions in id order.
-// contribution c belongs to row rows_of[c] and lives at grad + offset_of(c).
-template <typename OffsetOf>
-void reduce_rows(const std::vector<int32_t>& rows_of, int32_t dim, OffsetOf offset_of,
-                 const float* grad, std::vector<int32_t>* rows, std::vector<float>* sums,
-                 int threads) {
-  const int32_t n = static_cast<int32_t>(rows_of.size());
-  std::vector<int32_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return rows_of[a] < rows_of[b]; });
-  std::vector<int32_t> seg_begin;
-  rows->clear();
-  for (int32_t c = 0; c < n; ++c) {
-    if (c == 0 || rows_of[order[c]] != rows_of[order[c - 1]]) {
-      seg_begin.push_back(c);
-      rows->push_back(rows_of[order[c]]);
-    }
+// The running sums of one table's rows. Branch-free: whether a row is new in the batch is
+// random, so a new row takes the next slot and starts from a row of zeros by selection.
+struct RowSums {
+  int32_t* slot_of;
+  int32_t* rows;  // room for every possible row
+  float* sums;
+  const float* zeros;
+  int32_t dim;
+  int32_t n_rows = 0;
+
+  void add(int32_t row, const float* __restrict contribution) {
+    const int32_t old = slot_of[row];
+    const bool is_new = old < 0;
+    const int32_t slot = is_new ? n_rows : old;
+    slot_of[row] = slot;
+    rows[n_rows] = row;
+    n_rows += is_new;
+    float* out = sums + static_cast<int64_t>(slot) * dim;  // base may be out itself
+    const float* base = is_new ? zeros : out;
+    for (int32_t f = 0; f < dim; ++f) out[f] = base[f] + contribution[f];
   }
-  seg_begin.push_back(n);
-  const int64_t n_rows = static_cast<int64_t>(rows->size());
-  sums->assign(n_rows * dim, 0.0f);
-  // A batch's rows are little work: threads only pay off for very large batches.
-#pragma omp parallel for num_threads(threads) schedule(static) if (n_rows * dim >= (1 << 16))
-  for (int64_t r = 0; r < n_rows; ++r) {
-    float* out = sums->data() + r * dim;
-    for (int32_t c = seg_begin[r]; c < seg_begin[r + 1]; ++c) {
-      const float* g = grad + offset_of(order[c]);
-      for (int f = 0; f < dim; ++f) out[f] = out[f] + g[f];
-    }
-  }
+};
+
+// Clears the previous batch's rows from the map and sizes the map, the row list and the sums
+// for `n_ids` row ids and at most `max_touched` rows.
+RowSums start_table(int32_t n_ids, int32_t max_touched, int32_t dim, const float* zeros,
+                    std::vector<int32_t>* slot_of, std::vector<int32_t>* rows,
+                    std::vector<float>* sums) {
+  for (int32_t r : *rows) (*slot_of)[r] = -1;
+  if (static_cast<int32_t>(slot_of->size()) < n_ids) slot_of->resize(n_ids, -1);
+  rows->resize(max_touched + 1);
+  const size_t need = static_cast<size_t>(max_touched) * dim;
+  if (sums->size() < need) sums->resize(need);
+  return {slot_of->data(), rows->data(), sums->data(), zeros, dim};
 }
 
 }  // namespace
 
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
-                      const ModelView& model, RowGradients* g, int threads) {
+                      const ModelView& model, RowGradients* g) {
   const int32_t n = batch.size;
   const int32_t dim = model.dim;
   const int64_t stride = model.grad_stride();
-  std::vector<int32_t> user_of(batch.user, batch.user + n);
-  reduce_rows(
-      user_of, dim, [&](int32_t k) { return k * stride; }, out.grad.data(), &g->user_rows,
-      &g->user_grad, threads);
-  // Item contribution c = 2k + role: the pair's positive (role 0) then its negative (role 1).
-  std::vector<int32_t> item_of(2 * static_cast<size_t>(n));
+  int32_t max_user = -1, max_item = -1;
   for (int32_t k = 0; k < n; ++k) {
-    item_of[2 * k] = batch.item[k];
-    item_of[2 * k + 1] = negative[k];
+    max_user = std::max(max_user, batch.user[k]);
+    max_item = std::max({max_item, batch.item[k], negative[k]});
   }
-  reduce_rows(
-      item_of, dim, [&](int32_t c) { return (c / 2) * stride + (1 + c % 2) * dim; },
-      out.grad.data(), &g->item_rows, &g->item_grad, threads);
+  if (static_cast<int32_t>(g->zeros.size()) < dim) g->zeros.assign(dim, 0.0f);
+  RowSums users = start_table(max_user + 1, n, dim, g->zeros.data(), &g->user_slot, &g->user_rows,
+                              &g->user_grad);
+  RowSums items = start_table(max_item + 1, 2 * n, dim, g->zeros.data(), &g->item_slot,
+                              &g->item_rows, &g->item_grad);
   const int32_t h = model.head_size;
   g->head_grad.assign(h, 0.0f);
+  float* head = g->head_grad.data();
   for (int32_t k = 0; k < n; ++k) {
-    const float* gh = out.grad.data() + k * stride + 3 * dim;
-    for (int32_t f = 0; f < h; ++f) g->head_grad[f] = g->head_grad[f] + gh[f];
+    const float* row = out.grad.data() + k * stride;
+    users.add(batch.user[k], row);
+    items.add(batch.item[k], row + dim);
+    items.add(negative[k], row + 2 * dim);
+    const float* gh = row + 3 * dim;
+    for (int32_t f = 0; f < h; ++f) head[f] = head[f] + gh[f];
   }
+  g->user_rows.resize(users.n_rows);
+  g->item_rows.resize(items.n_rows);
 }
 
 }  // namespace srns::cpu

@@ -45,6 +45,11 @@ class Sampler {
   virtual void load(std::istream& /*in*/) {}
   // Bytes of the state held after setup().
   virtual int64_t footprint() const { return 0; }
+  // Whether select() may run for several batches of an epoch at once, from several threads
+  // (each call then runs on its calling thread alone): true for samplers whose select changes
+  // no state and reads no model (uniform, popularity). --hogwild then trains a whole epoch in
+  // one parallel region.
+  virtual bool batches_independent() const { return false; }
 };
 
 // The CPU sampler called `name` (sampler_registry()); throws std::invalid_argument if none.

@@ -3,7 +3,8 @@
 // include/srns/samplers/srns.hpp; this unit owns the state it reads:
 //   pools     the current pool [U][V] (dense history or none), or the pipeline's W + 1 pools
 //   memory    [U][S1]
-//   history   dense [W][U][I], or pooled [W][W][U][V] + tracked [W][T] (SRNS only)
+//   history   dense [U][I][W], or pooled [W][U][V][W] + tracked [T][W] (SRNS only), float or
+//             binary16 (--history-precision half)
 // Per batch: the pairs grouped by user (batch_groups.cpp), then srns_step.cpp: each pair picks
 // its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and the
 // user's memory row is refreshed in place (eq. 3), once per user per batch.
@@ -22,7 +23,8 @@ class SrnsSampler : public Sampler {
 
   std::string describe() const override {
     if (!layout_.history) return "memory without score history";
-    return layout_.dense ? "dense score history" : "pooled score history";
+    return std::string(layout_.dense ? "dense" : "pooled") + " score history" +
+           (layout_.half ? " in half precision" : "");
   }
 
   void setup(const SamplerSetup& s, const ModelView& model) override;
@@ -35,12 +37,16 @@ class SrnsSampler : public Sampler {
     write_array(out, memory_);
     write_array(out, hist_);
     write_array(out, hist_tracked_);
+    write_array(out, hist_half_);
+    write_array(out, hist_tracked_half_);
   }
   void load(std::istream& in) override {
     read_array(in, &pools_, "SRNS pools");
     read_array(in, &memory_, "SRNS memory");
     read_array(in, &hist_, "SRNS score history");
     read_array(in, &hist_tracked_, "SRNS tracked history");
+    read_array(in, &hist_half_, "SRNS score history (half)");
+    read_array(in, &hist_tracked_half_, "SRNS tracked history (half)");
   }
   int64_t footprint() const override { return layout_.bytes(); }
 
@@ -55,6 +61,14 @@ class SrnsSampler : public Sampler {
                  d.train.cols.data(), pool_slot(p), threads_);
   }
   SrnsView view(int t);
+  void* hist_data() { return layout_.half ? static_cast<void*>(hist_half_.data()) : hist_.data(); }
+  void* tracked_data() {
+    return layout_.half ? static_cast<void*>(hist_tracked_half_.data()) : hist_tracked_.data();
+  }
+  // Where a record goes: element `offset` of `base` onwards, rows ld apart, columns `stride`.
+  ScoreOut history_out(void* base, int64_t offset, int64_t ld, int64_t stride) const {
+    return {static_cast<char*>(base) + offset * layout_.value_bytes(), ld, stride, layout_.half};
+  }
 
   const bool random_;
   const TrainingSet* set_ = nullptr;
@@ -63,7 +77,8 @@ class SrnsSampler : public Sampler {
   int epoch_ = 0;
   SrnsLayout layout_;
   std::vector<int32_t> pools_, memory_;
-  std::vector<float> hist_, hist_tracked_;
+  std::vector<float> hist_, hist_tracked_;               // float history (one pair empty)
+  std::vector<uint16_t> hist_half_, hist_tracked_half_;  // binary16 history
   std::vector<int32_t> tracked_user_, tracked_item_;
   BatchGroups groups_;
 };
@@ -76,8 +91,13 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
   layout_ = plan_srns_layout(d, *set_, *config_, /*with_history=*/!random_);
   check_host_memory(layout_);
   pools_.assign(layout_.pools_stored() * layout_.pool_elems(), 0);
-  hist_.assign(layout_.hist_elems(), 0.0f);
-  hist_tracked_.assign(layout_.tracked_elems(), 0.0f);
+  if (layout_.half) {
+    hist_half_.assign(layout_.hist_elems(), 0);
+    hist_tracked_half_.assign(layout_.tracked_elems(), 0);
+  } else {
+    hist_.assign(layout_.hist_elems(), 0.0f);
+    hist_tracked_.assign(layout_.tracked_elems(), 0.0f);
+  }
   if (layout_.pools_stored() > 1) {
     for (int64_t p = 0; p < layout_.pools_stored(); ++p) sample_pool(p);
     for (int32_t u = 0; u < d.n_users; ++u) {
@@ -101,8 +121,8 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
 SrnsView SrnsSampler::view(int t) {
   SrnsView v = make_srns_view(*set_->data, *set_, *config_, layout_);
   v.pool = pool_slot(t);
-  v.hist = hist_.data();
-  v.hist_tracked = hist_tracked_.empty() ? nullptr : hist_tracked_.data();
+  v.hist = layout_.history ? hist_data() : nullptr;
+  v.hist_tracked = layout_.tracked_elems() > 0 ? tracked_data() : nullptr;
   return v;
 }
 
@@ -122,22 +142,24 @@ void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* ne
 
 void SrnsSampler::end_epoch(int t, const ModelView& model) {
   if (!layout_.history) return;
+  // Record t goes to ring slot t mod W of every run.
   const int64_t slot = history_slot(t, layout_.window);
+  const int64_t w = layout_.window;
   const Dataset& d = *set_->data;
   if (layout_.dense) {
-    score_matrix(model, 0, d.n_users, d.n_items, hist_.data() + slot * layout_.record_elems(),
-                 d.n_items, threads_);
+    score_matrix(model, 0, d.n_users, d.n_items, history_out(hist_data(), slot, d.n_items * w, w),
+                 threads_);
     return;
   }
   const int64_t first = t < 0 ? 0 : t + 1;
   const int64_t last = t < 0 ? 0 : t + layout_.window;
   for (int64_t p = first; p <= last; ++p) {
-    const int64_t part = slot * layout_.window + history_slot(p, layout_.window);
+    const int64_t block = history_slot(p, layout_.window) * layout_.pool_elems() * w;
     score_pool(model, d.n_users, layout_.pool_size, pool_slot(p),
-               hist_.data() + part * layout_.pool_elems(), threads_);
+               history_out(hist_data(), block + slot, layout_.pool_size * w, w), threads_);
   }
   score_pairs(model, layout_.n_tracked, tracked_user_.data(), tracked_item_.data(),
-              hist_tracked_.data() + slot * layout_.n_tracked, threads_);
+              history_out(tracked_data(), slot, w, 1), threads_);
   // Pool t is spent: its slot takes the pool that enters the back of the pipeline.
   if (t >= 0) sample_pool(t + layout_.window + 1);
 }

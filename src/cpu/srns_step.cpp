@@ -1,41 +1,199 @@
 // The SRNS batch step on the CPU (reference for kernels/srns_step.cu), user group by user group
 // (batch_groups.cpp), with the model as it is at the batch's start:
-//   every pair (u, i) of the group   j = the memory entry of eq. 4 (select_entry), or a uniform
+//   every pair (u, i) of the group   j = the memory entry of eq. 4 (select_among), or a uniform
 //                                    entry for random-from-memory (random_entry)
-//   then, once per user per batch    u's memory row refreshed in place (eq. 3, refresh_memory)
+//   then, once per user per batch    u's memory row refreshed in place (eq. 3: the steps of
+//                                    refresh_memory)
 // All pairs of u read the row before the refresh writes it, and no other group touches it,
 // so groups are independent and threads split them; results do not depend on the thread
 // count.
+//
+// Laid out for the cache and the vector units, with the same numbers as the one-call
+// reference functions (select_entry, refresh_memory; tests/srns_step_test.cpp holds them
+// equal). A thread takes a chunk of groups and runs each group through three stages, two
+// groups apart, so that the scattered loads of a stage are in flight while earlier groups
+// compute:
+//   A  the refresh's candidate pool slots (S2 distinct extension draws from words computed
+//      sixteen Philox blocks at a time, philox_simd.hpp, with the Gumbel words), and a prefetch
+//      of their pool entries (and of the memory entries')
+//   B  the items of the memory entries and candidates, and a prefetch of the history runs
+//      (one cache line each, srns.hpp) of the entries and of the pairs' positives
+//   C  one batched scoring (score_many.hpp) of the entries, the new candidates and the
+//      positives; eq. 4 for each pair; the refresh's Gumbel-top-k with exact logarithms only
+//      near the cut (gumbel_top.hpp). The kept candidates are the non-injected memory entries,
+//      whose scores the selection already has.
 #include "cpu/cpu_ops.hpp"
+#include "cpu/gumbel_top.hpp"
+#include "cpu/philox_simd.hpp"
+#include "cpu/score_many.hpp"
 
 namespace srns::cpu {
+namespace {
+
+// Groups handed to a thread at a time (dynamic schedule; the pipeline runs within a chunk).
+constexpr int32_t kGroupChunk = 32;
+// Positives scored in the group's one batched scoring; more are scored in further calls.
+constexpr int32_t kInlinePositives = 32;
+
+// Philox blocks of a refresh's streams computed ahead: the S2 extension draws (one word each,
+// plus slack for rejected repeats) and the S1 + S2 Gumbel words.
+int extension_blocks(int s2) {
+  const int b = (s2 + 8 + 3) / 4;
+  return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
+}
+int gumbel_blocks(int m) {
+  const int b = (m + 3) / 4;
+  return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
+}
+
+// A history run's line (or two, where the run straddles a line boundary).
+void prefetch_run(const SrnsView& v, HistoryRun r) {
+  const int bytes = v.half ? 2 : 4;
+  const char* p = static_cast<const char*>(r.base) + r.at * bytes;
+  const char* last = p + bytes * (v.window - 1);
+  __builtin_prefetch(p);
+  if ((reinterpret_cast<uintptr_t>(p) ^ reinterpret_cast<uintptr_t>(last)) >= 64) {
+    __builtin_prefetch(last);
+  }
+}
+
+// One group in flight. Scored items: [0, S1) the memory entries, [S1, S1 + S2) the refresh's
+// new candidates (when refreshing), then up to kInlinePositives positives.
+struct GroupWork {
+  int32_t g, u, first, n_pairs;
+  int fn_u, keep, m;  // m: refresh candidates, 0 without a refresh
+  int32_t* mem;
+  int32_t cand[kMaxCandidates];
+  int32_t items[kMaxMemory + kMaxCandidates + kInlinePositives];
+  HistoryRun runs[kMaxMemory];
+  PrefetchedStream gum;
+};
+
+struct StepContext {
+  const SrnsView& v;
+  const SrnsStepParams& p;
+  const Batch& batch;
+  const BatchGroups& groups;
+  const ModelView& model;
+  int32_t* memory;
+  int32_t* negative;
+  bool history;
+
+  int32_t slot(const GroupWork& w, int32_t x) const { return groups.slot[w.first + x]; }
+  const int32_t* pool_row(int32_t u) const {
+    return v.pool + static_cast<int64_t>(u) * v.pool_size;
+  }
+  // Refresh candidates beyond the kept memory entries (scored after the entries).
+  static int new_candidates(const GroupWork& w) { return w.m > 0 ? w.m - w.keep : 0; }
+  int inline_positives(const GroupWork& w) const {
+    return !history ? 0 : w.n_pairs < kInlinePositives ? w.n_pairs : kInlinePositives;
+  }
+
+  void stage_a(GroupWork* w, int32_t g) const {
+    w->g = g;
+    w->first = groups.begin[g];
+    w->n_pairs = groups.begin[g + 1] - w->first;
+    w->u = batch.user[groups.slot[w->first]];
+    w->mem = memory + static_cast<int64_t>(w->u) * v.s1;
+    w->fn_u = v.fn_count(w->u);
+    w->keep = v.s1 - w->fn_u;
+    w->m = 0;
+    const int32_t* pool = pool_row(w->u);
+    if (!p.refresh) {
+      for (int k = w->fn_u; k < v.s1; ++k) __builtin_prefetch(pool + w->mem[k]);
+      return;
+    }
+    PrefetchedStream ext;
+    const uint32_t b = static_cast<uint32_t>(batch.index), u = static_cast<uint32_t>(w->u);
+    ext.init(make_stream(v.seed, kRngExtend, p.epoch, b, u), extension_blocks(v.s2));
+    w->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(w->keep + v.s2));
+    PrefetchedStream* const streams[2] = {&ext, &w->gum};
+    fill_streams(streams, 2);
+    w->m = refresh_candidates(v, w->fn_u, w->mem, &ext, w->cand);
+    for (int k = 0; k < w->m; ++k) __builtin_prefetch(pool + w->cand[k]);
+  }
+
+  void stage_b(GroupWork* w) const {
+    const int t = p.epoch;
+    for (int k = 0; k < v.s1; ++k) {
+      w->items[k] = v.entry_item(w->u, k, w->mem[k]);
+      if (history) {
+        w->runs[k] = v.entry_run(t, w->u, k, w->mem[k], w->items[k]);
+        prefetch_run(v, w->runs[k]);
+      }
+    }
+    const int32_t* pool = pool_row(w->u);
+    for (int k = w->keep; k < w->m; ++k) w->items[v.s1 + k - w->keep] = pool[w->cand[k]];
+    const int np = inline_positives(*w);
+    int32_t* pos_items = w->items + v.s1 + new_candidates(*w);
+    for (int32_t x = 0; x < w->n_pairs && history; ++x) {
+      const int32_t k = slot(*w, x);
+      if (x < np) pos_items[x] = batch.item[k];
+      prefetch_run(v, v.positive_run(w->u, batch.item[k], batch.pair[k]));
+    }
+  }
+
+  template <class Scorer>
+  void stage_c(GroupWork* w, const Scorer& sc) const {
+    const int t = p.epoch;
+    float ctx[kMaxDim];
+    sc.user_context(model.user_row(w->u), ctx);
+    const int n_new = new_candidates(*w);
+    const int np = inline_positives(*w);
+    float r[kMaxMemory + kMaxCandidates + kInlinePositives];
+    score_items(sc, ctx, model, w->items, v.s1 + n_new + np, r);
+    if (!history) {
+      for (int32_t x = 0; x < w->n_pairs; ++x) {
+        const int32_t k = slot(*w, x);
+        const int entry = random_entry(p.seed, t, batch.index, k, v.s1);
+        negative[k] = w->items[entry];
+      }
+    } else {
+      const float* r_pos = r + v.s1 + n_new;
+      float more[kInlinePositives];
+      for (int32_t x0 = 0; x0 < w->n_pairs; x0 += kInlinePositives) {
+        const int32_t n = w->n_pairs - x0 < kInlinePositives ? w->n_pairs - x0 : kInlinePositives;
+        if (x0 > 0) {
+          int32_t items[kInlinePositives];
+          for (int32_t x = 0; x < n; ++x) items[x] = batch.item[slot(*w, x0 + x)];
+          score_items(sc, ctx, model, items, n, more);
+          r_pos = more;
+        }
+        for (int32_t x = 0; x < n; ++x) {
+          const int32_t k = slot(*w, x0 + x);
+          const HistoryRun pos = v.positive_run(w->u, batch.item[k], batch.pair[k]);
+          const int entry = select_among(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
+          negative[k] = w->items[entry];
+        }
+      }
+    }
+    if (!p.refresh) return;
+    // Candidate k < keep is memory entry fn_u + k; the others were scored after the entries.
+    float rc[kMaxCandidates];
+    for (int k = 0; k < w->keep; ++k) rc[k] = r[w->fn_u + k];
+    for (int k = w->keep; k < w->m; ++k) rc[k] = r[v.s1 + k - w->keep];
+    refresh_fn_entries(v, t, batch.index, w->u, w->mem);
+    refresh_keep_fast(v, w->fn_u, w->cand, rc, w->m, &w->gum, w->mem);
+  }
+};
+
+}  // namespace
 
 void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
                const BatchGroups& groups, const ModelView& model, int32_t* memory,
                int32_t* negative, int threads) {
-  const int t = p.epoch;
+  const StepContext s{v, p, batch, groups, model, memory, negative, !p.random_selection};
+  const int32_t n_groups = groups.groups();
   with_scorer(model, [&](const auto& sc) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int32_t g = 0; g < groups.groups(); ++g) {
-      const int32_t u = batch.user[groups.slot[groups.begin[g]]];
-      float ctx[kMaxDim];
-      sc.user_context(model.user_row(u), ctx);
-      int32_t* mem = memory + static_cast<int64_t>(u) * v.s1;
-      for (int32_t x = groups.begin[g]; x < groups.begin[g + 1]; ++x) {
-        const int32_t k = groups.slot[x];
-        int entry;
-        if (p.random_selection) {
-          entry = random_entry(p.seed, t, batch.index, k, v.s1);
-        } else {
-          const int32_t i = batch.item[k];
-          const float r_pos = sc.score(ctx, model.item_row(i));
-          entry =
-              select_entry(v, t, p.alpha_t, u, i, batch.pair[k], sc, ctx, model.item, r_pos, mem);
-        }
-        negative[k] = v.entry_item(u, entry, mem[entry]);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int32_t c0 = 0; c0 < n_groups; c0 += kGroupChunk) {
+      const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
+      GroupWork work[3];
+      for (int32_t g = c0; g < c1 + 2; ++g) {
+        if (g < c1) s.stage_a(&work[g % 3], g);
+        if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
+        if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc);
       }
-      // In place: refresh_memory reads the row before it writes it.
-      if (p.refresh) refresh_memory(v, t, batch.index, u, sc, ctx, model.item, mem, mem);
     }
   });
 }

@@ -106,7 +106,8 @@ class SrnsSynSampler : public Sampler {
 
   // The end-of-epoch score matrix of every (u, i) into the ring (t = -1: before training).
   void end_epoch(int t, const ModelView& model) override {
-    score_matrix(model, 0, view_.n_users, view_.n_items, record(t), view_.n_items, threads_);
+    score_matrix(model, 0, view_.n_users, view_.n_items, float_matrix(record(t), view_.n_items),
+                 threads_);
   }
 
   void save(std::ostream& out) const override {

@@ -34,6 +34,8 @@ void validate(const TrainConfig& c) {
   require(c.optim.beta1 >= 0 && c.optim.beta1 < 1, "Adam beta1 must be in [0, 1)");
   require(c.optim.beta2 >= 0 && c.optim.beta2 < 1, "Adam beta2 must be in [0, 1)");
   require(c.optim.eps > 0, "Adam epsilon must be positive");
+  require(!c.optim.hogwild || c.optim.kind == OptimizerKind::kSgd,
+          "--hogwild needs --optimizer sgd (it applies plain SGD updates pair by pair)");
   require(c.batch_size > 0, "--batch-size must be positive");
   require(c.epochs >= 0, "--epochs must be >= 0");
   require(c.loss == kLossBpr || c.loss == kLossHinge || c.loss == kLossBce, "unknown --loss");
@@ -112,6 +114,10 @@ std::string to_string(HistoryMode k) {
     default:
       return "auto";
   }
+}
+
+std::string to_string(HistoryPrecision k) {
+  return k == HistoryPrecision::kHalf ? "half" : "float";
 }
 
 std::string to_string(EvalMode k) {

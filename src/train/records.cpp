@@ -16,7 +16,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"kind", to_string(c.model.kind)}, {"dim", c.model.dim}, {"init_std", c.model.init_std}};
   j["optimizer"] = {
       {"kind", to_string(c.optim.kind)}, {"lr", c.optim.lr},   {"beta1", c.optim.beta1},
-      {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg}};
+      {"beta2", c.optim.beta2},          {"eps", c.optim.eps}, {"reg", c.optim.reg},
+      {"hogwild", c.optim.hogwild}};
   j["loss"] = loss_name(c.loss);
   j["sampler"] = c.sampler;
   const SamplerInfo* info = find_sampler(c.sampler);
@@ -45,6 +46,7 @@ nlohmann::json to_json(const TrainConfig& c) {
                  {"update_every", s.update_every},
                  {"variance_of", s.raw_variance ? "raw" : "p_pos"},
                  {"history", to_string(s.history)},
+                 {"history_precision", to_string(s.history_precision)},
                  {"fn_file", s.fn_file},
                  {"sigma", s.sigma},
                  {"fn_num", s.fn_num}};

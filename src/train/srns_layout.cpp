@@ -13,6 +13,7 @@ SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const T
   const SrnsConfig& c = config.srns;
   SrnsLayout l;
   l.history = with_history;
+  l.half = with_history && c.history_precision == HistoryPrecision::kHalf;
   l.n_users = data.n_users;
   l.n_items = data.n_items;
   l.s1 = c.s1;
@@ -44,6 +45,7 @@ SrnsView make_srns_view(const Dataset& data, const TrainingSet& set, const Train
   v.seed = config.seed;
   v.inv_tau = 1.0f / config.srns.tau;
   v.dense = layout.dense;
+  v.half = layout.half;
   v.raw_variance = config.srns.raw_variance;
   v.train_off = data.train.offsets.data();
   v.train_cols = data.train.cols.data();
@@ -77,11 +79,13 @@ void check_host_memory(const SrnsLayout& layout) {
     const std::string what = !layout.history ? "no score history"
                              : layout.dense  ? "dense score history"
                                              : "pooled score history";
+    const bool can_halve = layout.history && !layout.half;
     throw std::runtime_error("the SRNS state needs " + format_bytes(need) + " (" + what +
                              ") but this machine has " + format_bytes(total) +
                              " of memory; lower --pool-size" +
                              (layout.history ? std::string(" or --window") : std::string()) +
-                             (layout.history && layout.dense ? ", or use --history pooled" : ""));
+                             (layout.history && layout.dense ? ", or use --history pooled" : "") +
+                             (can_halve ? ", or --history-precision half" : ""));
   }
 }
 

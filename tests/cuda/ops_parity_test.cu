@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <type_traits>
 
 #include "batch_groups.cuh"
 #include "init_memory.cuh"
@@ -309,7 +310,7 @@ void reduce_gradients_case(Outputs* cpu, Outputs* gpu) {
     const int64_t b = 1;
     ReduceCase rc(d, m, 1500, 21 + static_cast<uint32_t>(dim), b);
     cpu::RowGradients want;
-    cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(m), &want, 2);
+    cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(m), &want);
     const std::vector<float> want_user = dense_rows(want.user_rows, want.user_grad, d.n_users, dim);
     const std::vector<float> want_item = dense_rows(want.item_rows, want.item_grad, d.n_items, dim);
     // The largest reorder bound of any element: the tolerance of the atomic mode.
@@ -416,7 +417,7 @@ void optimizer_step_case(Outputs* cpu, Outputs* gpu) {
         const int64_t b = step % 2;
         ReduceCase rc(d, host, batch_size, 100 + step, b);
         cpu::RowGradients rg;
-        cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(host), &rg, 2);
+        cpu::reduce_gradients(rc.batch, rc.negative.data(), rc.out, cpu::view_of(host), &rg);
         cpu::optimizer_step(oc, rg, &host, &state, 2);
         DeviceBuffer<int32_t> negative = to_device(rc.negative);
         DeviceBuffer<float> grad = to_device(rc.out.grad);
@@ -472,32 +473,58 @@ void scores_case(Outputs* cpu, Outputs* gpu) {
     DeviceModel dm(m);
     const std::string tag = " dim " + std::to_string(dim);
     std::vector<float> want_all(static_cast<size_t>(d.n_users) * d.n_items);
-    cpu::score_matrix(hv, 0, d.n_users, d.n_items, want_all.data(), d.n_items, 2);
+    cpu::score_matrix(hv, 0, d.n_users, d.n_items, float_matrix(want_all.data(), d.n_items), 2);
     DeviceBuffer<float> all_d(static_cast<int64_t>(want_all.size()));
-    gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, all_d.data(), d.n_items);
+    gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items,
+                      float_matrix(all_d.data(), d.n_items));
     cpu->bits("score_matrix" + tag, want_all);
     gpu->bits("score_matrix" + tag, to_host(all_d));
+
+    // The SRNS history's form: ring slot 1 of [U][I][W = 3] runs, float and binary16.
+    constexpr int64_t kW = 3;
+    const int64_t n = static_cast<int64_t>(d.n_users) * d.n_items * kW;
+    auto strided = [&](auto zero, bool half, const std::string& name) {
+      using T = decltype(zero);
+      std::vector<T> want(n, zero);
+      ScoreOut o{want.data() + 1, d.n_items * kW, kW, half};
+      cpu::score_matrix(hv, 0, d.n_users, d.n_items, o, 2);
+      DeviceBuffer<T> got_d(n);
+      got_d.zero(nullptr);
+      o.data = got_d.data() + 1;
+      gpu::score_matrix(nullptr, dm.view(), 0, d.n_users, d.n_items, o);
+      if constexpr (std::is_same_v<T, float>) {
+        cpu->bits(name + tag, want);
+        gpu->bits(name + tag, to_host(got_d));
+      } else {
+        cpu->exact(name + tag, want);
+        gpu->exact(name + tag, to_host(got_d));
+      }
+    };
+    strided(0.0f, false, "score_matrix strided float");
+    strided(uint16_t{0}, true, "score_matrix strided half");
 
     const int32_t pool_size = 77;
     std::vector<int32_t> pool(static_cast<size_t>(d.n_users) * pool_size);
     cpu::sample_pools(3, 2, d.n_users, d.n_items, pool_size, d.train.offsets.data(),
                       d.train.cols.data(), pool.data(), 2);
     std::vector<float> want_pool(pool.size());
-    cpu::score_pool(hv, d.n_users, pool_size, pool.data(), want_pool.data(), 2);
+    cpu::score_pool(hv, d.n_users, pool_size, pool.data(),
+                    float_matrix(want_pool.data(), pool_size), 2);
     DeviceBuffer<int32_t> pool_d = to_device(pool);
     DeviceBuffer<float> pool_scores(static_cast<int64_t>(pool.size()));
-    gpu::score_pool(nullptr, dm.view(), d.n_users, pool_size, pool_d.data(), pool_scores.data());
+    gpu::score_pool(nullptr, dm.view(), d.n_users, pool_size, pool_d.data(),
+                    float_matrix(pool_scores.data(), pool_size));
     cpu->bits("score_pool" + tag, want_pool);
     gpu->bits("score_pool" + tag, to_host(pool_scores));
 
     const std::vector<int32_t> users = testing::pair_users(d.train);
     std::vector<float> want_pairs(users.size());
     cpu::score_pairs(hv, static_cast<int64_t>(users.size()), users.data(), d.train.cols.data(),
-                     want_pairs.data(), 2);
+                     float_matrix(want_pairs.data(), 1), 2);
     DeviceBuffer<int32_t> users_d = to_device(users), items_d = to_device(d.train.cols);
     DeviceBuffer<float> pair_scores(static_cast<int64_t>(users.size()));
     gpu::score_pairs(nullptr, dm.view(), static_cast<int64_t>(users.size()), users_d.data(),
-                     items_d.data(), pair_scores.data());
+                     items_d.data(), float_matrix(pair_scores.data(), 1));
     cpu->bits("score_pairs" + tag, want_pairs);
     gpu->bits("score_pairs" + tag, to_host(pair_scores));
   }

@@ -1,6 +1,7 @@
 // The SRNS step on the GPU (kernels/srns_step.cu), both versions, fused and select-only,
 // against cpu::srns_step on identical state: the same pools, memory, random score history
-// (dense and pooled layouts), model and batch, through the parity harness:
+// (dense and pooled layouts, float and binary16 values), model and batch, through the parity
+// harness:
 //   - chosen negatives: identical for at least kMinSameNegativeShare of the pairs;
 //   - memory after the batch's refreshes: identical (the extension draws are integer-exact, so
 //     the candidates always agree; only a Gumbel-key tie within an ulp could reorder them);
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <random>
 
+#include "../srns_state_util.hpp"
 #include "parity_fixture.cuh"
 #include "parity_harness.cuh"
 #include "srns_step.cuh"
@@ -37,6 +39,7 @@ constexpr double kGradAbsTol = 1e-6;
 struct StepCase {
   const char* name;
   HistoryMode history = HistoryMode::kDense;
+  bool half = false;  // --history-precision half
   int epoch = 3;
   int loss = kLossBpr;
   int dim = 32;
@@ -78,6 +81,16 @@ std::vector<StepCase> cases() {
     s.history = HistoryMode::kPooled;
     s.epoch = 7;
     s.loss = kLossBce;
+  }
+  {
+    StepCase& s = add("dense_half");
+    s.half = true;
+  }
+  {
+    StepCase& s = add("pooled_half_epoch6");
+    s.history = HistoryMode::kPooled;
+    s.half = true;
+    s.epoch = 6;
   }
   {
     StepCase& s = add("dense_false_negatives");
@@ -144,23 +157,14 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   c.srns.pool_size = sc.pool_size;
   c.srns.history = sc.history;
   c.srns.raw_variance = sc.raw_variance;
+  c.srns.history_precision = sc.half ? HistoryPrecision::kHalf : HistoryPrecision::kFloat;
   c.srns.fn_num = 2;
   c.seed = 17;
   c.batch_size = 1000;
   TrainingSet set;
   set.data = &d;
   set.truth = d.truth;
-  if (sc.fn) {
-    std::mt19937 rng(4);
-    std::vector<Pair> pairs;
-    for (int32_t u = 0; u < d.n_users; u += 2) {
-      for (int k = 0, want = 1 + static_cast<int>(rng() % 5); k < want; ++k) {
-        const int32_t i = static_cast<int32_t>(rng() % d.n_items);
-        if (!d.train.contains(u, i)) pairs.push_back({u, i});
-      }
-    }
-    set.fn_sets = Csr::from_pairs(pairs, d.n_users);
-  }
+  if (sc.fn) set.fn_sets = testing::random_fn_sets(d);
   const SrnsLayout layout = plan_srns_layout(d, set, c, true);
   ASSERT_EQ(layout.dense, sc.history == HistoryMode::kDense);
 
@@ -171,14 +175,12 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   SrnsView hv = make_srns_view(d, set, c, layout);
   std::vector<int32_t> memory(static_cast<size_t>(d.n_users) * sc.s1);
   cpu::init_memory(hv, memory.data(), 2);
-  std::mt19937 rng(99);
-  std::uniform_real_distribution<float> score(-2.0f, 2.0f);
-  std::vector<float> hist(layout.hist_elems()), tracked(layout.tracked_elems());
-  for (float& h : hist) h = score(rng);
-  for (float& h : tracked) h = score(rng);
+  // The history's values: float, or binary16 bits (srns.hpp).
+  const testing::RandomHistory history(layout);
+  const bool has_tracked = layout.tracked_elems() > 0;
   hv.pool = pool.data();
-  hv.hist = hist.data();
-  hv.hist_tracked = tracked.empty() ? nullptr : tracked.data();
+  hv.hist = history.hist_data();
+  hv.hist_tracked = history.tracked_data();
   const SrnsStepParams params{c.seed, sc.epoch, sc.epoch == 0 ? 0.0f : 2.5f, sc.refresh,
                               sc.random_select};
 
@@ -196,15 +198,19 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   testing::DeviceModel dm(m);
   testing::DeviceCsrCopy train(d.train), truth(d.truth), fn(set.fn_sets);
   DeviceBuffer<int32_t> pool_d = to_device(pool);
-  DeviceBuffer<float> hist_d = to_device(hist), tracked_d = to_device(tracked);
+  DeviceBuffer<float> hist_d = to_device(history.hist), tracked_d = to_device(history.tracked);
+  DeviceBuffer<uint16_t> hist16_d = to_device(history.hist16);
+  DeviceBuffer<uint16_t> tracked16_d = to_device(history.tracked16);
   SrnsView dv = hv;
   dv.train_off = train.off.data();
   dv.train_cols = train.cols.data();
   dv.fn_off = sc.fn ? fn.off.data() : nullptr;
   dv.fn_cols = sc.fn ? fn.cols.data() : nullptr;
   dv.pool = pool_d.data();
-  dv.hist = hist_d.data();
-  dv.hist_tracked = tracked.empty() ? nullptr : tracked_d.data();
+  dv.hist = testing::RandomHistory::pick(hist16_d.data(), hist_d.data(), layout.half);
+  dv.hist_tracked = !has_tracked ? nullptr
+                                 : testing::RandomHistory::pick(tracked16_d.data(),
+                                                                tracked_d.data(), layout.half);
   gpu::BatchGroupsBuffers groups_d(epoch.n(), c.batch_size);
   gpu::batch_groups(nullptr, epoch.user.data(), epoch.n(), c.batch_size, &groups_d);
   const int64_t stride = dm.view().grad_stride();

@@ -1,21 +1,28 @@
 // SRNS (Ding et al., NeurIPS 2020) and random-from-memory: sampling state and the per-sample
 // math both backends compile (cpu::SrnsSampler, gpu::SrnsSampler; DESIGN §4).
 //
-// Shapes (U users, I items, V pool size, W history window, S1 memory slots):
+// Shapes (U users, I items, V pool size, W history window, S1 memory slots, T tracked items):
 //   pool      [U][V]    items of a user's candidate pool, drawn uniformly (with replacement)
 //                       from the items the user has no training interaction with
 //   memory    [U][S1]   slots: entries [0, fn_u) index the user's injected false-negative set
 //                       (fn_u = min(fn_num, |F_u|)), the rest are slots of the current pool
-//   history   dense:  [W][U][I]       the model's score of every (u, i) at the end of an epoch
-//             pooled: [W][W][U][V] + [W][T]  scores of the pipeline's pools and of the T
+//   history   dense:  [U][I][W]       the model's score of every (u, i) at the end of each of
+//                                     the last W epochs
+//             pooled: [W][U][V][W] + [T][W]  scores of the pipeline's W pools and of the T
 //                       tracked items (training positives, then false-negative sets)
+//             The last axis is the W-record ring: one score's W records are one run of W
+//             consecutive values (20 bytes in float, 10 in half at W = 5), so reading a
+//             candidate's window touches one cache line (two when the run straddles a line
+//             boundary), not W lines scattered over W records. Values are float, or binary16
+//             with --history-precision half (half.hpp; half the memory, ~3 significant digits).
 //
 // Pool pipeline (the official code): pool p is current during epoch p. At the end of epoch s
 // (s = -1 is "before training") the model scores pools s+1..s+W (s = -1: pool 0 only) and the
 // tracked items, so when pool t becomes current it carries the records of epochs
 // t-n(t)..t-1, n(t) = min(t, W), with n(0) = 1 (the pre-training record). Memory slots are
 // indices into the current pool, so they point at new items when the pool shifts. Record s
-// lives in ring slot s mod W; in pooled mode pool p's part of a record sits at p mod W.
+// lives in ring slot s mod W of every run; pool p's runs are block p mod W of the pooled
+// history.
 //
 // Dense history stores whole score matrices instead, and gathers the same numbers: cheaper
 // whenever I <= W*V (one score per (u, i) instead of W*V per user), identical results.
@@ -23,6 +30,7 @@
 #include <stdint.h>
 
 #include "srns/draws.hpp"
+#include "srns/half.hpp"
 #include "srns/hd.hpp"
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
@@ -74,6 +82,13 @@ constexpr int kMaxCandidates = 128;  // S1 + S2 bound (a memory refresh works on
 constexpr int kMaxMemory = 64;       // S1 bound
 constexpr int kMaxWindow = 16;       // W bound
 
+// Where one score's W history records lie: values base[at .. at + W), ring slot s mod W holding
+// record s.
+struct HistoryRun {
+  const void* base;
+  int64_t at;
+};
+
 // Raw views of the SRNS state (host or device pointers), as both backends hold it.
 struct SrnsView {
   int32_t n_users, n_items, dim;
@@ -81,7 +96,8 @@ struct SrnsView {
   int fn_num;
   uint64_t seed;
   float inv_tau;
-  bool dense;         // dense history [W][U][I], else pooled [W][W][U][V] + tracked [W][T]
+  bool dense;         // dense history [U][I][W], else pooled [W][U][V][W] + tracked [T][W]
+  bool half;          // history values are binary16 bits (uint16_t), else float
   bool raw_variance;  // sd of raw recorded scores instead of P_pos
   const int64_t* train_off;
   const int32_t* train_cols;
@@ -89,8 +105,8 @@ struct SrnsView {
   const int32_t* fn_cols;
   int64_t n_train;      // tracked items: [0, n_train) positives, then fn_cols
   const int32_t* pool;  // current pool [U][V]
-  const float* hist;
-  const float* hist_tracked;
+  const void* hist;     // float or uint16_t (half)
+  const void* hist_tracked;
   int64_t n_tracked;
 
   SRNS_HD int fn_count(int32_t u) const {
@@ -101,50 +117,58 @@ struct SrnsView {
     return k < fn_count(u) ? fn_cols[fn_off[u] + value]
                            : pool[static_cast<int64_t>(u) * pool_size + value];
   }
+  // The history run of memory entry k of user u during epoch t (current pool t).
+  SRNS_HD HistoryRun entry_run(int t, int32_t u, int k, int32_t value, int32_t item) const {
+    if (dense) return {hist, (static_cast<int64_t>(u) * n_items + item) * window};
+    if (k < fn_count(u)) return {hist_tracked, (n_train + fn_off[u] + value) * window};
+    const int64_t block = history_slot(t, window);
+    return {hist, ((block * n_users + u) * static_cast<int64_t>(pool_size) + value) * window};
+  }
+  // The history run of the positive (u, i), training pair e.
+  SRNS_HD HistoryRun positive_run(int32_t u, int32_t i, int64_t e) const {
+    if (dense) return {hist, (static_cast<int64_t>(u) * n_items + i) * window};
+    return {hist_tracked, e * window};
+  }
+  // The value in ring slot `slot` of a run.
+  SRNS_HD float run_slot(HistoryRun r, int slot) const {
+    const int64_t x = r.at + slot;
+    return half ? half_value(static_cast<const uint16_t*>(r.base)[x])
+                : static_cast<const float*>(r.base)[x];
+  }
+  // Record s of a run.
+  SRNS_HD float run_value(HistoryRun r, int64_t s) const {
+    return run_slot(r, history_slot(s, window));
+  }
   // Recorded score of record s for memory entry k of user u during epoch t.
   SRNS_HD float hist_entry(int64_t s, int t, int32_t u, int k, int32_t value, int32_t item) const {
-    const int64_t slot = history_slot(s, window);
-    if (dense) return hist[(slot * n_users + u) * static_cast<int64_t>(n_items) + item];
-    if (k < fn_count(u)) return hist_tracked[slot * n_tracked + n_train + fn_off[u] + value];
-    const int64_t part = slot * window + history_slot(t, window);
-    return hist[(part * n_users + u) * static_cast<int64_t>(pool_size) + value];
+    return run_value(entry_run(t, u, k, value, item), s);
   }
   // Recorded score of record s for the positive (u, i), training pair e.
   SRNS_HD float hist_positive(int64_t s, int32_t u, int32_t i, int64_t e) const {
-    const int64_t slot = history_slot(s, window);
-    if (dense) return hist[(slot * n_users + u) * static_cast<int64_t>(n_items) + i];
-    return hist_tracked[slot * n_tracked + e];
+    return run_value(positive_run(u, i, e), s);
   }
 };
 
-// Eq. 4 for the positive (u, i) (training pair e) against the memory row `mem` of user u:
-// the memory entry maximising P_pos + alpha_t * sd (first maximum wins). `ctx` is u's user
-// context under the scorer `sc` (scorer.hpp), `item_table` the item embeddings, `r_pos` the
-// fresh score of (u, i).
-template <class Scorer>
-SRNS_HD int select_entry(const SrnsView& v, int t, float alpha_t, int32_t u, int32_t i, int64_t e,
-                         const Scorer& sc, const float* ctx, const float* item_table, float r_pos,
-                         const int32_t* mem) {
+// Eq. 4 for one positive against memory entries k < n: the entry maximising
+// P_pos(r[k], r_pos) + alpha_t * sd(k) (first maximum wins), sd(k) the population sd over the
+// records t - n(t) .. t - 1 of history_value(entry k's record, the positive's record). `r` are
+// the entries' fresh scores, `runs` their history runs, `pos` the positive's.
+SRNS_HD int select_among(const SrnsView& v, int t, float alpha_t, int n, const float* r,
+                         const HistoryRun* runs, HistoryRun pos, float r_pos) {
   const int n_rec = history_records(t, v.window);
-  // Gather first (independent loads overlap their cache misses), then compute.
-  int32_t items[kMaxCandidates];
-  float h_pos[kMaxWindow], h[kMaxWindow * kMaxMemory];
-  for (int k = 0; k < v.s1; ++k) items[k] = v.entry_item(u, k, mem[k]);
-  for (int rec = 0; rec < n_rec; ++rec) h_pos[rec] = v.hist_positive(t - n_rec + rec, u, i, e);
-  for (int k = 0; k < v.s1; ++k) {
-    for (int rec = 0; rec < n_rec; ++rec) {
-      h[k * n_rec + rec] = v.hist_entry(t - n_rec + rec, t, u, k, mem[k], items[k]);
-    }
+  int slot[kMaxWindow];
+  float h_pos[kMaxWindow], x[kMaxWindow];
+  for (int rec = 0; rec < n_rec; ++rec) {
+    slot[rec] = history_slot(t - n_rec + rec, v.window);
+    h_pos[rec] = v.run_slot(pos, slot[rec]);
   }
-  float x[kMaxWindow];
   int best = 0;
   float best_value = 0.0f;
-  for (int k = 0; k < v.s1; ++k) {
-    const float r = sc.score(ctx, item_table + static_cast<int64_t>(items[k]) * v.dim);
+  for (int k = 0; k < n; ++k) {
     for (int rec = 0; rec < n_rec; ++rec) {
-      x[rec] = history_value(h[k * n_rec + rec], h_pos[rec], v.raw_variance);
+      x[rec] = history_value(v.run_slot(runs[k], slot[rec]), h_pos[rec], v.raw_variance);
     }
-    const float value = selection_value(p_pos(r, r_pos), population_std(x, n_rec), alpha_t);
+    const float value = selection_value(p_pos(r[k], r_pos), population_std(x, n_rec), alpha_t);
     if (k == 0 || value > best_value) {
       best = k;
       best_value = value;
@@ -153,50 +177,86 @@ SRNS_HD int select_entry(const SrnsView& v, int t, float alpha_t, int32_t u, int
   return best;
 }
 
+// Eq. 4 for the positive (u, i) (training pair e) against the memory row `mem` of user u:
+// select_among over the S1 entries. `ctx` is u's user context under the scorer `sc`
+// (scorer.hpp), `item_table` the item embeddings, `r_pos` the fresh score of (u, i).
+template <class Scorer>
+SRNS_HD int select_entry(const SrnsView& v, int t, float alpha_t, int32_t u, int32_t i, int64_t e,
+                         const Scorer& sc, const float* ctx, const float* item_table, float r_pos,
+                         const int32_t* mem) {
+  HistoryRun runs[kMaxMemory];
+  float r[kMaxMemory];
+  for (int k = 0; k < v.s1; ++k) {
+    const int32_t item = v.entry_item(u, k, mem[k]);
+    runs[k] = v.entry_run(t, u, k, mem[k], item);
+    r[k] = sc.score(ctx, item_table + static_cast<int64_t>(item) * v.dim);
+  }
+  return select_among(v, t, alpha_t, v.s1, r, runs, v.positive_run(u, i, e), r_pos);
+}
+
 // Memory refresh of user u in batch `batch` of epoch t (eq. 3): redraw the false-negative
 // entries, extend the pool entries with S2 distinct pool slots outside memory, score them all,
 // and keep S1 - fn_u of them drawn without replacement from softmax(r / tau) by Gumbel-top-k.
-// Writes the new row to `out` (S1 entries).
-// The refresh's first part: the fn_u injected entries of user u's new row (indices into u's
-// false-negative set), redrawn from the set at every refresh; out[0..fn_u).
-SRNS_HD void redraw_false_negatives(const SrnsView& v, int t, int64_t batch, int32_t u, int fn_u,
-                                    int32_t* out) {
+// Written as its steps so that a backend may run the scoring its own way between them:
+//   refresh_fn_entries   out[0 .. fn_u): the false-negative entries (drawn from kRngFnDraw)
+//   refresh_candidates   cand[0 .. m): the kept pool slots mem[fn_u ..], then S2 distinct new
+//                        ones drawn from `ext` (the kRngExtend stream); returns m = S1 - fn_u + S2
+//   refresh_keep         out[fn_u ..]: the S1 - fn_u candidates of the largest Gumbel keys
+//                        r[k] / tau + G_k, G_k from the k-th word of `gum` (kRngGumbel)
+// The streams' types are free (rng.hpp) as long as they yield the same words.
+SRNS_HD void refresh_fn_entries(const SrnsView& v, int t, int64_t batch, int32_t u, int32_t* out) {
+  const int fn_u = v.fn_count(u);
   if (fn_u <= 0) return;
   const int64_t fn_size = v.fn_off[u + 1] - v.fn_off[u];
   if (fn_size <= fn_u) {
     for (int k = 0; k < fn_u; ++k) out[k] = k;
-    return;
+  } else {
+    PhiloxStream s =
+        make_stream(v.seed, kRngFnDraw, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
+    draw_distinct(&s, out, 0, fn_u, static_cast<int32_t>(fn_size));
   }
-  PhiloxStream s =
-      make_stream(v.seed, kRngFnDraw, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
-  draw_distinct(&s, out, 0, fn_u, static_cast<int32_t>(fn_size));
 }
 
+template <class Stream>
+SRNS_HD int refresh_candidates(const SrnsView& v, int fn_u, const int32_t* mem, Stream* ext,
+                               int32_t* cand) {
+  const int keep = v.s1 - fn_u;
+  for (int k = 0; k < keep; ++k) cand[k] = mem[fn_u + k];
+  draw_distinct(ext, cand, keep, v.s2, v.pool_size);
+  return keep + v.s2;
+}
+
+template <class Stream>
+SRNS_HD void refresh_keep(const SrnsView& v, int fn_u, const int32_t* cand, const float* r, int m,
+                          Stream* gum, int32_t* out) {
+  float key[kMaxCandidates];
+  int32_t top[kMaxCandidates];
+  for (int k = 0; k < m; ++k) key[k] = gumbel_key(r[k], v.inv_tau, gum->open01());
+  const int keep = v.s1 - fn_u;
+  top_n_indices(key, m, keep, top);
+  for (int k = 0; k < keep; ++k) out[fn_u + k] = cand[top[k]];
+}
+
+// The refresh in one call. Writes the new row to `out` (S1 entries; out may be mem: every read
+// of mem precedes the write of the same entry).
 template <class Scorer>
 SRNS_HD void refresh_memory(const SrnsView& v, int t, int64_t batch, int32_t u, const Scorer& sc,
                             const float* ctx, const float* item_table, const int32_t* mem,
                             int32_t* out) {
   const int fn_u = v.fn_count(u);
-  redraw_false_negatives(v, t, batch, u, fn_u, out);
-  const int keep = v.s1 - fn_u;
-  const int m = keep + v.s2;
+  refresh_fn_entries(v, t, batch, u, out);
   int32_t cand[kMaxCandidates];
-  float key[kMaxCandidates];
-  int32_t top[kMaxCandidates];
-  for (int k = 0; k < keep; ++k) cand[k] = mem[fn_u + k];
+  float r[kMaxCandidates];
   PhiloxStream ext =
       make_stream(v.seed, kRngExtend, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
-  draw_distinct(&ext, cand, keep, v.s2, v.pool_size);
+  const int m = refresh_candidates(v, fn_u, mem, &ext, cand);
+  for (int k = 0; k < m; ++k) {
+    const int32_t item = v.pool[static_cast<int64_t>(u) * v.pool_size + cand[k]];
+    r[k] = sc.score(ctx, item_table + static_cast<int64_t>(item) * v.dim);
+  }
   PhiloxStream gum =
       make_stream(v.seed, kRngGumbel, t, static_cast<uint32_t>(batch), static_cast<uint32_t>(u));
-  int32_t items[kMaxCandidates];
-  for (int k = 0; k < m; ++k) items[k] = v.pool[static_cast<int64_t>(u) * v.pool_size + cand[k]];
-  for (int k = 0; k < m; ++k) {
-    const float r = sc.score(ctx, item_table + static_cast<int64_t>(items[k]) * v.dim);
-    key[k] = gumbel_key(r, v.inv_tau, gum.open01());
-  }
-  top_n_indices(key, m, keep, top);
-  for (int k = 0; k < keep; ++k) out[fn_u + k] = cand[top[k]];
+  refresh_keep(v, fn_u, cand, r, m, &gum, out);
 }
 
 // What a batch step of SRNS (or random-from-memory) needs beyond the view, fixed for an epoch.
