@@ -57,6 +57,8 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
 // dim, then the param_arrays as little-endian float32, row-major, nothing after them.
 void save_model(const Model& model, const std::string& path);
 Model load_model(const std::string& path);
+// The file's bytes to a stream (save_model writes them to a temporary file and renames it).
+void write_model(std::ostream& out, const Model& model);
 // The same from a stream of `size` bytes; `name` prefixes messages. Every size is checked
 // against `size` before anything is allocated (std::runtime_error names what is wrong).
 Model read_model(std::istream& in, int64_t size, const std::string& name);

@@ -1,6 +1,7 @@
 // Helpers shared by the srns subcommands: flag value parsing with clear errors, and the
 // usage error type that main() turns into "srns <cmd>: <message>" and exit status 2.
 #pragma once
+#include <atomic>
 #include <cxxopts.hpp>
 #include <initializer_list>
 #include <limits>
@@ -56,6 +57,11 @@ const std::string& default_threads_note();
 // why --threads 0 uses fewer threads than the machine has, if it does. `gpu`: the CUDA device.
 std::unique_ptr<Backend> make_cli_backend(const std::string& device, int threads,
                                           const std::string& doing, int gpu = 0);
+
+// From now on SIGINT and SIGTERM store their number in the flag returned (stop_signals.cpp),
+// for the training driver to checkpoint and stop after the epoch under way; a second signal
+// ends the process at once.
+const std::atomic<int>* stop_on_signals();
 
 // "4:1" -> {0.8, 0.0, 0.2}; "8:1:1" -> {0.8, 0.1, 0.1} (train:test or train:val:test).
 void parse_ratio(const std::string& text, double* train, double* val, double* test);

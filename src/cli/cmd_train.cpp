@@ -1,6 +1,7 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
+#include "train/checkpoint.hpp"
 #include "train/records.hpp"
 
 namespace srns::cli {
@@ -33,7 +35,9 @@ Examples:
   srns train --data syn --fn-file syn/fn.tsv --sigma 0.5 --fn-num 1 --eval full
 
 Output: one line per epoch; with --out DIR a run directory holding config.json,
-epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
+epochs.jsonl (one JSON object per epoch), summary.json, model.bin (the best model) and
+last_model.bin (the last). Ctrl-C (or kill) finishes the epoch under way, writes
+checkpoint.bin and stops; `srns train --resume DIR` continues from it.
 )";
 
 // "Samplers:" and a paragraph per registered sampler: what it does and where it comes from.
@@ -88,6 +92,42 @@ void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
   unless_given("eval", [&] { c->eval.mode = EvalMode::kFull; });
   unless_given("patience", [&] { c->eval.patience = 0; });
   unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
+}
+
+cxxopts::ParseResult parse_args(cxxopts::Options& options, const std::vector<std::string>& args) {
+  std::vector<char*> argv = {const_cast<char*>("srns train")};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  return options.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+// --resume RUN_DIR: the arguments the run was started with (kept in its checkpoint), then
+// `given` without --resume.
+std::vector<std::string> resume_args(const std::string& dir, const cxxopts::ParseResult& r,
+                                     const std::vector<std::string>& given) {
+  if (r.count("out") || r.count("no-out")) {
+    throw UsageError("--resume continues in its own run directory: drop --out and --no-out");
+  }
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw UsageError("--resume " + dir + ": no such run directory");
+  if (fs::exists(dir + "/summary.json")) {
+    throw UsageError("--resume " + dir + ": that run finished (summary.json): nothing to resume");
+  }
+  const std::string path = dir + "/checkpoint.bin";
+  if (!fs::exists(path)) {
+    throw UsageError("--resume " + dir +
+                     ": no checkpoint.bin there (a run writes one every --checkpoint-every N "
+                     "epochs, and when SIGINT or SIGTERM stops it)");
+  }
+  std::vector<std::string> args;
+  for (const auto& a : read_checkpoint_meta(path).args) args.push_back(a.get<std::string>());
+  for (size_t k = 0; k < given.size(); ++k) {
+    if (given[k] == "--resume") {
+      ++k;  // and its value
+    } else if (given[k].rfind("--resume=", 0) != 0) {
+      args.push_back(given[k]);
+    }
+  }
+  return args;
 }
 
 TrainConfig config_from(const cxxopts::ParseResult& r) {
@@ -302,7 +342,15 @@ int cmd_train(int argc, char** argv) {
       "events between them, instead of replaying the batch's CUDA Graph)")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
-      "json", "Print summary.json to stdout at the end");
+      "json", "Print summary.json to stdout at the end")(
+      "checkpoint-every",
+      "Write checkpoint.bin in the run directory every N epochs (0: only when SIGINT or SIGTERM "
+      "stops the run, after the epoch under way); model.bin and last_model.bin beside it",
+      cxxopts::value<std::string>()->default_value("0"))(
+      "resume",
+      "Continue the run in RUN_DIR from its checkpoint.bin, with the same numbers as if it had "
+      "never stopped (its data and settings; --threads, --device, --gpu, --epochs may change)",
+      cxxopts::value<std::string>()->default_value(""));
 
   for (const SamplerInfo& info : sampler_registry()) {
     for (const SamplerOption& o : info.options) {
@@ -313,16 +361,24 @@ int cmd_train(int argc, char** argv) {
     }
   }
 
-  const cxxopts::ParseResult r = options.parse(argc, argv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  cxxopts::ParseResult r = parse_args(options, args);
   if (handle_help(options, r, samplers_help() + kTrainExamples,
                   {"", "Data", "Model", "Optimiser", "Sampler", "Evaluation", "Runtime"})) {
     return 0;
   }
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
+  const std::string resume = r["resume"].as<std::string>();
+  if (!resume.empty()) {
+    // The run's own arguments, then this command's: a flag given again takes the new value, and
+    // the driver refuses a change that would alter the numbers (checkpoint.hpp).
+    args = resume_args(resume, r, args);
+    r = parse_args(options, args);
+  }
   const TrainConfig config = config_from(r);
   const bool quiet = r.count("quiet") > 0;
 
-  std::string out = r["out"].as<std::string>();
+  std::string out = resume.empty() ? r["out"].as<std::string>() : resume;
   if (r.count("no-out")) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
@@ -335,10 +391,20 @@ int cmd_train(int argc, char** argv) {
   RunOptions run;
   run.out_dir = out;
   run.quiet = quiet;
+  run.checkpoint_every = integer(r, "checkpoint-every", 0);
+  run.resume = !resume.empty();
+  run.args = args;
+  if (!out.empty()) run.stop = stop_on_signals();
   const std::string progress =
       choice("progress", r["progress"].as<std::string>(), {"auto", "on", "off"});
   run.progress = progress == "on" || (progress == "auto" && !quiet && stderr_is_terminal());
-  const RunSummary summary = train(data, config, *backend, run);
+  RunSummary summary;
+  try {
+    summary = train(data, config, *backend, run);
+  } catch (const RunInterrupted& e) {
+    std::cerr << "srns train: " << e.what() << "\n";
+    return 128 + e.signal();  // the shell's status for a process a signal stopped
+  }
   if (r.count("json")) std::cout << to_json(summary).dump(2) << "\n";
   return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "cpu/sampler.hpp"
+#include "train/state_io.hpp"
 
 namespace srns {
 namespace {
@@ -76,6 +77,8 @@ class CpuBackend final : public Backend {
   }
   Model get_model() const override { return model_; }
   void set_model(const Model& model) override { model_ = model; }
+  void save_state(std::ostream& out) const override;
+  void load_state(std::istream& in) override;
 
  private:
   void run_batch(const cpu::Batch& batch, EpochStats* stats);
@@ -119,6 +122,30 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   s.config = &config_;
   s.threads = threads_;
   sampler_->setup(s, cpu::view_of(model_));
+}
+
+void CpuBackend::save_state(std::ostream& out) const {
+  out.write(reinterpret_cast<const char*>(&opt_.step), sizeof(opt_.step));
+  const bool moments = config_.optim.kind != OptimizerKind::kSgd;  // SGD keeps none
+  for (const auto* m :
+       {&opt_.user_m, &opt_.user_v, &opt_.item_m, &opt_.item_v, &opt_.head_m, &opt_.head_v}) {
+    write_array(out, moments ? *m : std::vector<float>());
+  }
+  sampler_->save(out);
+}
+
+void CpuBackend::load_state(std::istream& in) {
+  in.read(reinterpret_cast<char*>(&opt_.step), sizeof(opt_.step));
+  if (!in || opt_.step < 0) throw std::runtime_error("checkpoint: no valid optimiser step");
+  const bool moments = config_.optim.kind != OptimizerKind::kSgd;
+  const char* names[] = {"user_m", "user_v", "item_m", "item_v", "head_m", "head_v"};
+  int k = 0;
+  for (auto* m :
+       {&opt_.user_m, &opt_.user_v, &opt_.item_m, &opt_.item_v, &opt_.head_m, &opt_.head_v}) {
+    std::vector<float> none;
+    read_array(in, moments ? m : &none, std::string("optimiser moment ") + names[k++]);
+  }
+  sampler_->load(in);
 }
 
 void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {

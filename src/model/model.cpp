@@ -77,17 +77,21 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
   return m;
 }
 
+void write_model(std::ostream& out, const Model& m) {
+  const int32_t header[4] = {m.kind == ModelKind::kMf ? 1 : 0, m.n_users, m.n_items, m.dim};
+  out.write(kMagic, sizeof(kMagic));
+  out.write(reinterpret_cast<const char*>(header), sizeof(header));
+  for (const auto& a : param_arrays(m)) {
+    out.write(reinterpret_cast<const char*>(a.values->data()), a.values->size() * sizeof(float));
+  }
+}
+
 void save_model(const Model& m, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write model file " + tmp);
-    const int32_t header[4] = {m.kind == ModelKind::kMf ? 1 : 0, m.n_users, m.n_items, m.dim};
-    out.write(kMagic, sizeof(kMagic));
-    out.write(reinterpret_cast<const char*>(header), sizeof(header));
-    for (const auto& a : param_arrays(m)) {
-      out.write(reinterpret_cast<const char*>(a.values->data()), a.values->size() * sizeof(float));
-    }
+    write_model(out, m);
     if (!out) throw std::runtime_error("error while writing model file " + tmp);
   }
   // Rename last, so a crash never leaves a half-written model under the final name.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -17,6 +18,7 @@
 
 #include "srns/model.hpp"
 #include "srns/trainer.hpp"
+#include "train/checkpoint.hpp"
 #include "train/progress.hpp"
 #include "train/records.hpp"
 
@@ -54,6 +56,43 @@ std::string epoch_line(const EpochRecord& r, int epochs, const EvalConfig& eval,
   return s.str();
 }
 
+PhaseSeconds phases_from_json(const nlohmann::json& j) {
+  PhaseSeconds p;
+  p.select_grad = j.value("select_grad", 0.0);
+  p.optimizer = j.value("optimizer", 0.0);
+  p.batches = j.value("batches", 0.0);
+  p.history = j.value("history", 0.0);
+  p.eval = j.value("eval", 0.0);
+  return p;
+}
+
+// Where a resumed run starts: the checkpoint's model and training state loaded into the
+// backend, the early-stopping state into `summary`, `best` and `best_metric`; the checkpoint's
+// epoch is returned. Refuses (naming the difference) other data or settings.
+int resume_from(const std::string& path, const Dataset& data, const nlohmann::json& config,
+                Backend& backend, RunSummary* summary, Model* best, double* best_metric,
+                double* seconds_before) {
+  const CheckpointMeta head = read_checkpoint_meta(path);
+  const std::string why = resume_mismatch(head, config, data_fingerprint(data));
+  if (!why.empty()) throw std::runtime_error("cannot resume from " + path + ": " + why);
+  Model model;
+  const CheckpointMeta meta = read_checkpoint(path, &model, best, &backend);
+  for (const Model* m : {static_cast<const Model*>(&model), static_cast<const Model*>(best)}) {
+    if (m->n_users != data.n_users || m->n_items != data.n_items ||
+        m->dim != config.at("model").at("dim").get<int>()) {
+      throw std::runtime_error(path + ": the checkpoint's models do not fit this data");
+    }
+  }
+  backend.set_model(model);
+  summary->best_epoch = meta.best_epoch;
+  summary->best_val = meta.best_val.get<Metrics>();
+  summary->phases = phases_from_json(meta.phases);
+  summary->epochs_run = meta.epoch;
+  *best_metric = meta.best_metric;
+  *seconds_before = meta.seconds;
+  return meta.epoch;
+}
+
 }  // namespace
 
 RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend,
@@ -81,8 +120,13 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
   config.batch_size = static_cast<int>(std::min<int64_t>(given.batch_size, data.train.nnz()));
 
   const auto run_start = Clock::now();
+  if (options.resume && options.out_dir.empty()) {
+    throw std::invalid_argument("resuming needs the run directory");
+  }
   std::unique_ptr<RunDir> run_dir;
-  if (!options.out_dir.empty()) run_dir = std::make_unique<RunDir>(options.out_dir);
+  if (!options.out_dir.empty() && !options.resume) {
+    run_dir = std::make_unique<RunDir>(options.out_dir);
+  }
 
   const TrainingSet set = prepare_training_set(data, config);
   const Model init = init_model(config.model, data.n_users, data.n_items, config.seed);
@@ -90,8 +134,18 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
 
   summary.device = backend.describe();
   const bool know_truth = !set.truth.empty();
-  if (run_dir) {
-    nlohmann::json cfg = to_json(given);
+  const nlohmann::json config_json = to_json(given);
+  const std::string checkpoint_path =
+      options.out_dir.empty() ? "" : options.out_dir + "/checkpoint.bin";
+  Model best_model = init;
+  double best_metric = 0.0, seconds_before = 0.0;
+  int first_epoch = 0;  // epochs already trained (a resumed run's checkpoint)
+  if (options.resume) {
+    first_epoch = resume_from(checkpoint_path, data, config_json, backend, &summary, &best_model,
+                              &best_metric, &seconds_before);
+    run_dir = std::make_unique<RunDir>(options.out_dir, first_epoch);
+  } else if (run_dir) {
+    nlohmann::json cfg = config_json;
     cfg["data"] = dataset_json(data);
     cfg["device_used"] = summary.device;
     run_dir->write_json("config.json", cfg);
@@ -114,27 +168,52 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
       log << "note: the data has no validation or test rows: nothing is evaluated and the "
              "final model is kept\n";
     }
+    if (options.resume) {
+      log << "resuming after epoch " << first_epoch << " from " << checkpoint_path
+          << " (best so far: epoch " << summary.best_epoch << ")\n";
+    }
   }
 
-  PhaseSeconds setup_phases;
-  backend.end_epoch(-1, &setup_phases);
-  const auto eval_start = Clock::now();
-  EpochRecord before;
-  if (evaluates) before.val = evaluate(backend, data, config.eval, test_only, nullptr);
-  before.phases.eval = seconds_since(eval_start);
-  before.seconds = before.phases.eval + setup_phases.history;
-  before.phases.history = setup_phases.history;
-  summary.best_val = before.val;
-  summary.best_epoch = 0;
-  Model best_model = init;
-  double best_metric =
-      before.val.count(config.eval.metric) ? before.val.at(config.eval.metric) : 0.0;
-  if (!options.quiet)
-    log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
-  if (run_dir) run_dir->append_epoch(to_json(before, test_only));
+  if (!options.resume) {
+    PhaseSeconds setup_phases;
+    backend.end_epoch(-1, &setup_phases);
+    const auto eval_start = Clock::now();
+    EpochRecord before;
+    if (evaluates) before.val = evaluate(backend, data, config.eval, test_only, nullptr);
+    before.phases.eval = seconds_since(eval_start);
+    before.seconds = before.phases.eval + setup_phases.history;
+    before.phases.history = setup_phases.history;
+    summary.best_val = before.val;
+    summary.best_epoch = 0;
+    best_metric = before.val.count(config.eval.metric) ? before.val.at(config.eval.metric) : 0.0;
+    if (!options.quiet) {
+      log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
+    }
+    if (run_dir) run_dir->append_epoch(to_json(before, test_only));
+  }
+
+  // A checkpoint of the run after `epoch`, with the best model in model.bin and the latest in
+  // last_model.bin beside it.
+  auto checkpoint = [&](int epoch) {
+    CheckpointMeta meta;
+    meta.epoch = epoch;
+    meta.best_epoch = summary.best_epoch;
+    meta.best_metric = best_metric;
+    meta.best_val = summary.best_val;
+    meta.phases = to_json(summary.phases);
+    meta.seconds = seconds_before + seconds_since(run_start);
+    meta.config = config_json;
+    meta.args = options.args;
+    meta.data = data_fingerprint(data);
+    const Model last = backend.get_model();
+    const Model& best = evaluates ? best_model : last;  // nothing evaluated: the latest is kept
+    write_checkpoint(checkpoint_path, meta, last, best, backend);
+    save_model(best, run_dir->file("model.bin"));
+    save_model(last, run_dir->file("last_model.bin"));
+  };
 
   ProgressBar bar(options.progress);
-  for (int t = 0; t < config.epochs; ++t) {
+  for (int t = first_epoch; t < config.epochs; ++t) {
     const auto epoch_start = Clock::now();
     EpochStats stats = backend.train_epoch(
         t, [&](int64_t done, int64_t total) { bar.update(t + 1, done, total); });
@@ -188,6 +267,21 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
     }
     if (run_dir) run_dir->append_epoch(to_json(rec, test_only));
     summary.epochs.push_back(rec);
+    const int signal = options.stop ? options.stop->load() : 0;
+    if (run_dir && !last &&
+        (signal != 0 ||
+         (options.checkpoint_every > 0 && rec.epoch % options.checkpoint_every == 0))) {
+      checkpoint(rec.epoch);
+      if (signal != 0) {
+        throw RunInterrupted("stopped by signal " + std::to_string(signal) + " after epoch " +
+                                 std::to_string(rec.epoch) + ": checkpoint " + checkpoint_path +
+                                 ", best model so far (epoch " +
+                                 std::to_string(summary.best_epoch) + ") " +
+                                 run_dir->file("model.bin") +
+                                 "; continue with: srns train --resume " + options.out_dir,
+                             signal);
+      }
+    }
     if (!test_only && config.eval.patience > 0 &&
         rec.epoch - summary.best_epoch >= config.eval.patience) {
       summary.early_stopped = true;
@@ -199,14 +293,16 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
     }
   }
 
+  if (run_dir) save_model(backend.get_model(), run_dir->file("last_model.bin"));
   backend.set_model(best_model);
   const auto test_start = Clock::now();
   if (!data.test.empty()) summary.test = evaluate(backend, data, config.eval, true, nullptr);
   summary.phases.eval += seconds_since(test_start);
-  summary.seconds = seconds_since(run_start);
+  summary.seconds = seconds_before + seconds_since(run_start);
   if (run_dir) {
     save_model(best_model, run_dir->file("model.bin"));
     run_dir->write_json("summary.json", to_json(summary));
+    std::remove(checkpoint_path.c_str());  // the run is complete: nothing is left to resume
   }
   if (!options.quiet) {
     log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch));

@@ -1,6 +1,7 @@
 // JSON records and the run directory (records.hpp).
 #include "train/records.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -138,6 +139,37 @@ RunDir::RunDir(const std::string& path) : path_(path) {
   fs::create_directories(path);
   epochs_.open(file("epochs.jsonl"));
   if (!epochs_) throw std::runtime_error("cannot write " + file("epochs.jsonl"));
+}
+
+RunDir::RunDir(const std::string& path, int last_epoch) : path_(path) {
+  const std::string name = file("epochs.jsonl");
+  std::ifstream in(name);
+  if (!in) throw std::runtime_error("cannot read " + name + " to resume the run");
+  std::string kept, line;
+  int expect = 0;  // the lines are epochs 0, 1, 2, ...: keep them while they are whole
+  while (expect <= last_epoch && std::getline(in, line)) {
+    const nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
+    if (row.is_discarded() || !row.is_object() || row.value("epoch", -1) != expect) break;
+    kept += line + "\n";
+    ++expect;
+  }
+  if (expect != last_epoch + 1) {
+    throw std::runtime_error(name + " holds epochs 0 to " + std::to_string(expect - 1) +
+                             " only, but the checkpoint is of epoch " + std::to_string(last_epoch) +
+                             ": cannot resume");
+  }
+  in.close();
+  const std::string tmp = name + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << kept;
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), name.c_str()) != 0) {
+    throw std::runtime_error("cannot move " + tmp + " to " + name);
+  }
+  epochs_.open(name, std::ios::app);
+  if (!epochs_) throw std::runtime_error("cannot write " + name);
 }
 
 void RunDir::write_json(const std::string& name, const nlohmann::json& value) const {
