@@ -130,6 +130,17 @@ SRNS_HD bool argmax_better(float va, int ia, float vb, int ib) {
 }
 
 #if defined(__CUDACC__)
+// The total of one warp's lane partials (lane l holding canonical partial l), on every lane: the
+// xor butterfly that ends warp_dot, so a partial summed as dot_lanes sums lane l totals as
+// dot_lanes does.
+__device__ __forceinline__ float warp_lane_total(float acc) {
+  SRNS_UNROLL
+  for (int off = kLanes / 2; off > 0; off /= 2) {
+    acc = acc + __shfl_xor_sync(0xFFFFFFFFu, acc, off);
+  }
+  return acc;
+}
+
 // Canonical dot of a and b over n elements by one warp; every lane returns the total.
 __device__ __forceinline__ float warp_dot(const float* a, const float* b, int n, int lane) {
   float acc = 0.0f;
@@ -137,11 +148,7 @@ __device__ __forceinline__ float warp_dot(const float* a, const float* b, int n,
     const float prod = a[f] * b[f];
     acc = acc + prod;
   }
-  SRNS_UNROLL
-  for (int off = kLanes / 2; off > 0; off /= 2) {
-    acc = acc + __shfl_xor_sync(0xFFFFFFFFu, acc, off);
-  }
-  return acc;
+  return warp_lane_total(acc);
 }
 
 // kDots canonical dots of a against rows[0..kDots) at once (independent loads in flight,

@@ -137,5 +137,18 @@ TEST(Hogwild, NeedsSgd) {
   }
 }
 
+// A GAN sampler steps its generator inside the batch loop's fused step, which --hogwild skips.
+TEST(Hogwild, RefusedForSamplersWithAGenerator) {
+  TrainConfig c = sgd_config(true);
+  c.sampler = "rns-as";
+  try {
+    validate(c);
+    FAIL() << "--hogwild with rns-as was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--sampler rns-as trains a generator"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace srns

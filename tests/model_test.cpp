@@ -299,5 +299,30 @@ TEST(Npy, WritesTheNumpyFormat) {
   EXPECT_THROW(write_npy(dir.file("c.npy"), {4}, values), std::invalid_argument);
 }
 
+// --init: a saved model is the run's start when it fits the data and flags.
+TEST(InitModel, RefusesAModelThatDoesNotFitNamingEachDifference) {
+  testing::TempDir dir;
+  ModelConfig mc;
+  mc.dim = 8;
+  save_model(init_model(mc, 10, 20, 1), dir.file("m.bin"));
+  TrainConfig c;
+  c.init = dir.file("m.bin");
+  c.model.dim = 8;
+  EXPECT_EQ(initial_model(c, 10, 20).user.size(), 80u);
+  c.model.dim = 16;
+  c.model.kind = ModelKind::kMf;
+  try {
+    initial_model(c, 11, 20);
+    FAIL() << "a model of other sizes was accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("--init " + c.init), std::string::npos) << msg;
+    EXPECT_NE(msg.find("dim is 8 where --dim is 16"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("10 users where the data has 11"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("scorer is gmf where --model is mf"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("items"), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace srns

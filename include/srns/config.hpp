@@ -83,6 +83,9 @@ struct TrainConfig {
   bool keep_last_batch = false;  // the official code drops the remainder of each epoch
   int epochs = 400;
   uint64_t seed = 1;
+  // A saved model.bin to start from (--init) instead of the random initialisation; it must have
+  // the data's users and items and the run's --model and --dim.
+  std::string init;
   int threads = 0;                 // 0: all hardware threads
   std::string device = "auto";     // auto | cpu | cuda
   bool deterministic = false;      // CUDA: ordered gradient reduction instead of atomics

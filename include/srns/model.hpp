@@ -53,6 +53,11 @@ auto param_arrays(M& model) {
 
 Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, uint64_t seed);
 
+// The model a run starts from: the model file config.init when set, else init_model. A file
+// that does not fit (another scorer, dim, user or item count) is refused with
+// std::invalid_argument naming every difference.
+Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items);
+
 // Binary file (data/README.md): magic "SRNSMDL1", int32 kind (0 gmf, 1 mf), n_users, n_items,
 // dim, then the param_arrays as little-endian float32, row-major, nothing after them.
 void save_model(const Model& model, const std::string& path);

@@ -50,6 +50,10 @@ struct SamplerInfo {
   std::string reference;     // where it comes from
   bool srns_memory = false;  // keeps SRNS's memory and pools: the SRNS flags (--s1 ...) apply
   std::vector<SamplerOption> options;
+  // Trains a generator model adversarially (GAN: RNS-AS, IRGAN, AdvIR): it starts from the
+  // run's initial model, which should be a pretrained one (--init); on the GPU its batch holds
+  // one more kernel, the generator's optimiser step.
+  bool generator = false;
 };
 
 // Every sampler, in the order of include/srns/samplers/all.hpp.

@@ -15,6 +15,10 @@
 // and the pair's loss includes the L2 term reg/2 (|p_u|^2 + |q_i|^2 + |q_j|^2) on the rows it
 // uses (per occurrence, as the official code's l2_regularizer on looked-up rows).
 //
+// The gradient of one score, scaled by dL/dr (a generator's REINFORCE term, where the loss is
+// not a pair loss), is added to the rows given: add_score_gradient(p_u, q_i, d, user, item, head)
+// adds d dr/dp_u, d dr/dq_i, d dr/dhead (a null row is skipped).
+//
 // Scorers:
 //   GmfScorer  GMF r = beta^T (p_u ⊙ q_i), head = beta [F], c_u = p_u ⊙ beta (NCF, He et al.
 //              WWW'17); MF is the same scorer with beta fixed to ones (head not trained).
@@ -91,6 +95,20 @@ struct GmfScorer {
       for (int l = 0; l < n; ++l) sq += term[l];
     }
     return lg.loss + 0.5f * reg * sq;
+  }
+
+  // user += d (beta ⊙ q), item += d (p ⊙ beta), head += d (p ⊙ q); null rows are skipped.
+  SRNS_HD void add_score_gradient(const float* p, const float* q, float d, float* user, float* item,
+                                  float* head) const {
+    if (user) {
+      for (int f = 0; f < dim; ++f) user[f] = user[f] + d * (beta[f] * q[f]);
+    }
+    if (item) {
+      for (int f = 0; f < dim; ++f) item[f] = item[f] + d * (p[f] * beta[f]);
+    }
+    if (head) {
+      for (int f = 0; f < dim; ++f) head[f] = head[f] + d * (p[f] * q[f]);
+    }
   }
 };
 

@@ -5,6 +5,9 @@
 #include <iostream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -58,6 +61,30 @@ std::string samplers_help() {
     s << line << "\n";
   }
   return s.str();
+}
+
+// Each sampler option's flag with the samplers that take it, in registry order (samplers may
+// share a flag, e.g. the GAN samplers' --gen-lr).
+std::vector<std::pair<std::string, std::vector<std::string>>> sampler_flags() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> flags;
+  for (const SamplerInfo& info : sampler_registry()) {
+    for (const SamplerOption& o : info.options) {
+      auto at = std::find_if(flags.begin(), flags.end(),
+                             [&](const auto& f) { return f.first == o.flag; });
+      if (at == flags.end()) at = flags.insert(flags.end(), {o.flag, {}});
+      at->second.push_back(info.name);
+    }
+  }
+  return flags;
+}
+
+// Sampler `name`'s option `flag` (both exist).
+const SamplerOption& option_of(const std::string& name, const std::string& flag) {
+  const SamplerInfo* info = find_sampler(name);
+  for (const SamplerOption& o : info->options) {
+    if (o.flag == flag) return o;
+  }
+  throw std::logic_error("sampler " + name + " has no option --" + flag);
 }
 
 std::string default_run_dir(const std::string& sampler) {
@@ -154,30 +181,32 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   if (!find_sampler(c.sampler)) {
     throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
   }
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      if (!r.count(o.flag)) continue;
-      if (info.name != c.sampler) {
-        throw UsageError("--" + o.flag + " is an option of --sampler " + info.name +
-                         ", not of --sampler " + c.sampler);
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    if (!r.count(flag)) continue;
+    if (std::find(samplers.begin(), samplers.end(), c.sampler) == samplers.end()) {
+      std::string names;
+      for (const std::string& name : samplers) names += (names.empty() ? "" : ", ") + name;
+      throw UsageError("--" + flag + " is an option of --sampler " + names + ", not of --sampler " +
+                       c.sampler);
+    }
+    const SamplerOption& o = option_of(c.sampler, flag);
+    if (o.choices.empty()) {
+      c.sampler_options[flag] =
+          o.integer ? static_cast<double>(int_flag(r, flag, static_cast<int64_t>(o.min),
+                                                   static_cast<int64_t>(o.max)))
+                    : real_flag(r, flag, o.min, o.max);
+    } else {
+      const std::string word = r[flag].as<std::string>();
+      const auto at = std::find(o.choices.begin(), o.choices.end(), word);
+      if (at == o.choices.end()) {
+        std::string list;
+        for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
+        throw UsageError("--" + flag + " must be one of " + list + " (got '" + word + "')");
       }
-      if (o.choices.empty()) {
-        c.sampler_options[o.flag] =
-            o.integer ? static_cast<double>(int_flag(r, o.flag, static_cast<int64_t>(o.min),
-                                                     static_cast<int64_t>(o.max)))
-                      : real_flag(r, o.flag, o.min, o.max);
-      } else {
-        const std::string word = r[o.flag].as<std::string>();
-        const auto at = std::find(o.choices.begin(), o.choices.end(), word);
-        if (at == o.choices.end()) {
-          std::string list;
-          for (const std::string& w : o.choices) list += (list.empty() ? "" : ", ") + w;
-          throw UsageError("--" + o.flag + " must be one of " + list + " (got '" + word + "')");
-        }
-        c.sampler_options[o.flag] = static_cast<double>(at - o.choices.begin());
-      }
+      c.sampler_options[flag] = static_cast<double>(at - o.choices.begin());
     }
   }
+  c.init = r["init"].as<std::string>();
   SrnsConfig& s = c.srns;
   s.s1 = integer(r, "s1", 1);
   s.s2 = integer(r, "s2", 1);
@@ -259,7 +288,11 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
       cxxopts::value<std::string>()->default_value("0.01"))(
-      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"));
+      "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"))(
+      "init",
+      "Start from this model.bin (e.g. a Uniform-BPR pretrain) instead of a random model; it "
+      "must match the data, --model and --dim",
+      cxxopts::value<std::string>()->default_value(""));
   options.add_options("Optimiser")(
       "optimizer", "adam (dense, as TF1: paper parity), lazy-adam (touched rows only) or sgd",
       cxxopts::value<std::string>()->default_value("adam"))(
@@ -352,13 +385,15 @@ int cmd_train(int argc, char** argv) {
       "never stopped (its data and settings; --threads, --device, --gpu, --epochs may change)",
       cxxopts::value<std::string>()->default_value(""));
 
-  for (const SamplerInfo& info : sampler_registry()) {
-    for (const SamplerOption& o : info.options) {
-      const std::string def = sampler_option_text(o, o.default_value);
-      // Numbers as text too: int_flag/real_flag name the flag and its range when one is bad.
-      options.add_options("Sampler")(o.flag, "[" + info.name + "] " + o.help,
-                                     cxxopts::value<std::string>()->default_value(def));
-    }
+  for (const auto& [flag, samplers] : sampler_flags()) {
+    const SamplerOption& o = option_of(samplers[0], flag);  // help and default: the first's
+    std::string head = "[";
+    for (size_t k = 0; k < samplers.size(); ++k) head += (k ? ", " : "") + samplers[k];
+    head += "] ";
+    // Numbers as text too: int_flag/real_flag name the flag and its range when one is bad.
+    options.add_options("Sampler")(
+        flag, head + o.help,
+        cxxopts::value<std::string>()->default_value(sampler_option_text(o, o.default_value)));
   }
 
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -383,6 +418,12 @@ int cmd_train(int argc, char** argv) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
     out = default_run_dir(config.sampler);
+  }
+  if (find_sampler(config.sampler)->generator && config.init.empty()) {
+    std::cerr << "srns: note: --sampler " << config.sampler
+              << " starts its generator and recommender from the same random model; the paper "
+                 "starts both from a pretrained one (--init MODEL, e.g. the model.bin of a "
+                 "--sampler uniform run)\n";
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
   std::unique_ptr<Backend> backend =

@@ -2,7 +2,8 @@
 // interface, and its one batch loop. It knows nothing of which sampler or scorer it runs:
 //   per epoch: sampler.begin_epoch, the pairs in training order (epoch_order, epoch_pairs)
 //   per batch: sampler.select (negatives) -> pair_gradients (scorer) -> reduce_gradients
-//              (per-row sums in pair order) -> optimizer_step; or, with --hogwild (SGD),
+//              (per-row sums in pair order) -> optimizer_step; a sampler with its own pair loss
+//              (AdvIR) does the first two in its fused_step; or, with --hogwild (SGD),
 //              sampler.select -> hogwild_sgd_step (lock-free per-pair updates, not reproducible),
 //              or the whole epoch as one hogwild_sgd_epoch where the sampler's batches are
 //              independent (uniform, popularity)
@@ -151,27 +152,31 @@ void CpuBackend::load_state(std::istream& in) {
 void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
   auto start = Clock::now();
   const ModelView model = cpu::view_of(model_);
-  sampler_->select(batch, model, negative_.data());
-  if (!set_.truth.empty()) {
-    for (int32_t k = 0; k < batch.size; ++k) {
-      stats->false_negatives += set_.truth.contains(batch.user[k], negative_[k]);
-    }
-  }
   double loss = 0.0;
   if (config_.optim.hogwild) {
     // Gradients and updates are one lock-free pass, timed as select+grad.
+    sampler_->select(batch, model, negative_.data());
     loss = cpu::hogwild_sgd_step(&model_, batch, negative_.data(), config_.loss, config_.optim.reg,
                                  config_.optim.lr, threads_);
     stats->seconds.select_grad += seconds_since(start);
   } else {
-    cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
-                        threads_);
+    if (!sampler_->fused_step(batch, model, config_.loss, config_.optim.reg, negative_.data(),
+                              &out_)) {
+      sampler_->select(batch, model, negative_.data());
+      cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
+                          threads_);
+    }
     for (int32_t k = 0; k < batch.size; ++k) loss += out_.loss[k];
     stats->seconds.select_grad += seconds_since(start);
     start = Clock::now();
     cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_);
     cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
     stats->seconds.optimizer += seconds_since(start);
+  }
+  if (!set_.truth.empty()) {
+    for (int32_t k = 0; k < batch.size; ++k) {
+      stats->false_negatives += set_.truth.contains(batch.user[k], negative_[k]);
+    }
   }
   stats->loss += loss;
   stats->pairs += batch.size;

@@ -94,6 +94,10 @@ struct RowGradients {
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
                       const ModelView& model, RowGradients* g);
 
+// Points g's row-to-slot maps at its row lists, for sums built elsewhere (the GAN generators'
+// RowSums): user_slot[user_rows[k]] = k, -1 for rows not listed; the same for items.
+void map_row_slots(RowGradients* g, int32_t n_users, int32_t n_items);
+
 struct OptimState {
   std::vector<float> user_m, user_v, item_m, item_v, head_m, head_v;
   std::vector<float> zeros;  // dense Adam: the gradient row of an untouched row (F zeros)

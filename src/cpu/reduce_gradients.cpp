@@ -86,4 +86,13 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
   g->item_rows.resize(items.n_rows);
 }
 
+void map_row_slots(RowGradients* g, int32_t n_users, int32_t n_items) {
+  auto map = [](const std::vector<int32_t>& rows, int32_t n, std::vector<int32_t>* slot) {
+    slot->assign(n, -1);
+    for (size_t k = 0; k < rows.size(); ++k) (*slot)[rows[k]] = static_cast<int32_t>(k);
+  };
+  map(g->user_rows, n_users, &g->user_slot);
+  map(g->item_rows, n_items, &g->item_slot);
+}
+
 }  // namespace srns::cpu

@@ -11,6 +11,8 @@
 
 namespace srns::cpu {
 
+struct StepOutput;  // cpu_ops.hpp: per-pair losses and gradient rows
+
 // A batch of training pairs: CSR index e, user and item of pair k = 0 .. size-1.
 struct Batch {
   int64_t index = 0;  // batch number within the epoch
@@ -38,6 +40,14 @@ class Sampler {
   virtual void begin_epoch(int /*t*/, const ModelView& /*model*/) {}
   // negative[k] for every pair k of the batch, with the model as it is at the batch's start.
   virtual void select(const Batch& batch, const ModelView& model, int32_t* negative) = 0;
+  // The sampler's own batch step, for a sampler that changes the recommender's pair loss
+  // (AdvIR's adversarial training): negative[k] and every pair's loss and gradient row in `out`,
+  // what select + cpu::pair_gradients compute for the others. Returns false when the sampler
+  // has none; the batch loop then runs select and pair_gradients.
+  virtual bool fused_step(const Batch& /*batch*/, const ModelView& /*model*/, int /*loss_kind*/,
+                          float /*reg*/, int32_t* /*negative*/, StepOutput* /*out*/) {
+    return false;
+  }
   // End of epoch t; t = -1 is before training.
   virtual void end_epoch(int /*t*/, const ModelView& /*model*/) {}
   // The state a checkpoint needs to resume the run exactly.

@@ -56,6 +56,9 @@ void validate(const TrainConfig& c) {
   const SamplerInfo* info = find_sampler(c.sampler);
   require(info != nullptr,
           "--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
+  require(!c.optim.hogwild || !info->generator,
+          "--hogwild applies plain per-pair SGD to the recommender, but --sampler " + c.sampler +
+              " trains a generator beside it in its own step: drop --hogwild");
   for (const auto& [flag, value] : c.sampler_options) {
     const SamplerOption* option = nullptr;
     for (const SamplerOption& o : info->options) {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "srns/math.hpp"
 #include "srns/rng.hpp"
@@ -84,6 +86,34 @@ void write_model(std::ostream& out, const Model& m) {
   for (const auto& a : param_arrays(m)) {
     out.write(reinterpret_cast<const char*>(a.values->data()), a.values->size() * sizeof(float));
   }
+}
+
+Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items) {
+  if (config.init.empty()) return init_model(config.model, n_users, n_items, config.seed);
+  Model m = load_model(config.init);
+  std::vector<std::string> diff;
+  if (m.kind != config.model.kind) {
+    diff.push_back("its scorer is " + to_string(m.kind) + " where --model is " +
+                   to_string(config.model.kind));
+  }
+  if (m.dim != config.model.dim) {
+    diff.push_back("its dim is " + std::to_string(m.dim) + " where --dim is " +
+                   std::to_string(config.model.dim));
+  }
+  if (m.n_users != n_users) {
+    diff.push_back("it has " + std::to_string(m.n_users) + " users where the data has " +
+                   std::to_string(n_users));
+  }
+  if (m.n_items != n_items) {
+    diff.push_back("it has " + std::to_string(m.n_items) + " items where the data has " +
+                   std::to_string(n_items));
+  }
+  if (!diff.empty()) {
+    std::string msg = "--init " + config.init + " does not fit this run: ";
+    for (size_t k = 0; k < diff.size(); ++k) msg += (k ? "; " : "") + diff[k];
+    throw std::invalid_argument(msg + " (was it trained on another split or with other flags?)");
+  }
+  return m;
 }
 
 void save_model(const Model& m, const std::string& path) {

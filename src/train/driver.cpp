@@ -123,13 +123,16 @@ RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend
   if (options.resume && options.out_dir.empty()) {
     throw std::invalid_argument("resuming needs the run directory");
   }
+  // Before any file is written; a resumed run's model comes from its checkpoint instead.
+  const Model init = options.resume
+                         ? init_model(config.model, data.n_users, data.n_items, config.seed)
+                         : initial_model(config, data.n_users, data.n_items);
   std::unique_ptr<RunDir> run_dir;
   if (!options.out_dir.empty() && !options.resume) {
     run_dir = std::make_unique<RunDir>(options.out_dir);
   }
 
   const TrainingSet set = prepare_training_set(data, config);
-  const Model init = init_model(config.model, data.n_users, data.n_items, config.seed);
   backend.setup(set, config, init);
 
   summary.device = backend.describe();

@@ -62,6 +62,7 @@ nlohmann::json to_json(const TrainConfig& c) {
   j["keep_last_batch"] = c.keep_last_batch;
   j["epochs"] = c.epochs;
   j["seed"] = c.seed;
+  j["init"] = c.init;
   j["threads"] = c.threads;
   j["device"] = c.device;
   j["deterministic"] = c.deterministic;

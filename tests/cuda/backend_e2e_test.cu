@@ -271,6 +271,11 @@ TEST(CudaBackend, ScoreUsersMatchesTheCpuBitForBit) {
 // The default mode replays one CUDA Graph per batch of at most three kernels (the sampler's
 // fused step, the reduction, the optimiser), for every sampler of the registry with every
 // optimiser; the graph's kernel nodes are what the backend counts.
+// The one exception, by design: a GAN sampler (SamplerInfo::generator) steps its generator once
+// per batch with the engine's dense Adam, a pass over all of G that may only start when every
+// pair's atomic contribution to G's gradient is in: a grid-wide barrier, which only a kernel
+// boundary gives inside a graph. Its batch is four kernels: its fused step (draws, D's rows,
+// G's gradient), G's optimiser step, and the backend's reduction and optimiser.
 TEST(CudaBackend, ABatchIsAGraphOfAtMostThreeKernels) {
   SRNS_SKIP_WITHOUT_GPU();
   const Dataset data = testing::parity_data(300, 400, 12000, 5);
@@ -289,7 +294,8 @@ TEST(CudaBackend, ABatchIsAGraphOfAtMostThreeKernels) {
       EXPECT_GT(s.seconds.batches, 0.0);
       EXPECT_NE(gpu->describe().find("CUDA Graph"), std::string::npos) << gpu->describe();
       EXPECT_GE(gpu->kernels_per_batch(), 1);
-      EXPECT_LE(gpu->kernels_per_batch(), 3) << sampler << " " << to_string(kind);
+      EXPECT_LE(gpu->kernels_per_batch(), info.generator ? 4 : 3)
+          << sampler << " " << to_string(kind);
       std::cout << sampler << " " << to_string(kind) << ": " << gpu->kernels_per_batch()
                 << " kernels per batch\n";
     }

@@ -205,8 +205,8 @@ HostStep host_step(const std::string& sampler, const Dataset& d, const TrainingS
 
 // A sampler's fused step (negatives + gradients in one kernel) and its select path, against its
 // CPU twin's select + cpu::pair_gradients; also the generic pair_gradients kernel on the CPU's
-// negatives. Every sampler of the registry without SRNS memory gets this case (SRNS's step has
-// its own, srns_step_parity_test.cu).
+// negatives. Every sampler of the registry without SRNS memory or a generator gets this case
+// (SRNS's step has its own, srns_step_parity_test.cu; the GAN samplers gan_parity_test.cu).
 void sampler_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
   const Dataset d = testing::parity_data();
   ASSERT_FALSE(d.truth.empty());
@@ -600,7 +600,8 @@ std::vector<OpCase> op_cases() {
                                {"scores", scores_case},
                                {"rank", rank_case}};
   for (const SamplerInfo& info : sampler_registry()) {
-    if (info.srns_memory) continue;
+    // SRNS's step has srns_step_parity_test.cu, the GAN samplers gan_parity_test.cu.
+    if (info.srns_memory || info.generator) continue;
     std::string name = info.name + "_step";
     std::replace(name.begin(), name.end(), '-', '_');
     cases.push_back({name, [sampler = info.name](Outputs* cpu, Outputs* gpu) {
