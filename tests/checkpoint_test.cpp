@@ -91,9 +91,8 @@ void stop_twice_then_finish(const Dataset& data, const TrainConfig& c, const std
 
 class ResumeEverySampler : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ResumeEverySampler, StoppedAndResumedRunMatchesAnUninterruptedOne) {
+void expect_resume_matches(const TrainConfig& c) {
   const Dataset data = small_data();
-  const TrainConfig c = small_config(GetParam());
   testing::TempDir dir;
   RunOptions whole;
   whole.out_dir = dir.file("whole");
@@ -115,6 +114,20 @@ TEST_P(ResumeEverySampler, StoppedAndResumedRunMatchesAnUninterruptedOne) {
   EXPECT_EQ(summary(dir.file("parts"))["best_epoch"], summary(dir.file("whole"))["best_epoch"]);
   EXPECT_FALSE(std::ifstream(dir.file("parts/checkpoint.bin")).good())
       << "a finished run keeps no checkpoint";
+}
+
+TEST_P(ResumeEverySampler, StoppedAndResumedRunMatchesAnUninterruptedOne) {
+  expect_resume_matches(small_config(GetParam()));
+}
+
+// The optimiser state of each rule (SGD keeps no moments; lazy Adam steps touched rows only).
+TEST(ResumeEveryOptimiser, LazyAdamAndSgdResumeExactly) {
+  for (OptimizerKind kind : {OptimizerKind::kLazyAdam, OptimizerKind::kSgd}) {
+    SCOPED_TRACE(to_string(kind));
+    TrainConfig c = small_config("srns");
+    c.optim.kind = kind;
+    expect_resume_matches(c);
+  }
 }
 
 std::vector<std::string> sampler_names_list() {
