@@ -25,7 +25,7 @@ struct NamedTarget {
   Target run;
 };
 
-// Every target. A new reader (a checkpoint reader, say) is one more line here and in
+// Every target. A new reader is one more line here and in
 // tests/fuzz/CMakeLists.txt, one file tests/fuzz/<name>.cpp, and a seed corpus folder.
 const std::vector<NamedTarget>& targets();
 
@@ -34,6 +34,7 @@ void split_dir(const uint8_t* data, size_t size);   // read_split_dir, then trai
 void presplit(const uint8_t* data, size_t size);    // read_presplit (NCF / SRNS files)
 void model_file(const uint8_t* data, size_t size);  // read_model, then a save/load round trip
 void user_items(const uint8_t* data, size_t size);  // read_user_items (--fn-file)
+void checkpoint(const uint8_t* data, size_t size);  // read_checkpoint, then train and rewrite
 
 // A directory of this process for the files of one input (under /dev/shm where it exists).
 // clear() empties it; files are written with write().

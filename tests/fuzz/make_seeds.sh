@@ -11,7 +11,7 @@ corpus="$root/tests/fuzz/corpus"
 log="$root/data/fixtures/tiny_log.tsv"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$corpus"/{log_reader,split_dir,presplit,model_file,user_items}
+mkdir -p "$corpus"/{log_reader,split_dir,presplit,model_file,user_items,checkpoint}
 rm -f "$corpus"/*/seed-*
 
 # Bytes given as two-digit hex, e.g. bytes 20 09.
@@ -73,5 +73,16 @@ cp "$work/mf/model.bin" "$corpus/model_file/seed-mf"
 # user_items: 4 users x 5 items, and the generated truth set with its counts.
 { bytes 04 05; cat "$work/tiny/train.tsv"; } >"$corpus/user_items/seed-tiny"
 { bytes 0c 28; cat "$work/gen/truth.tsv"; } >"$corpus/user_items/seed-truth"
+
+# checkpoint: the generated split's SRNS run (tests/fuzz/checkpoint.cpp sets up the same), killed
+# once it has written a checkpoint (a finished run removes its own).
+"$srns" train --data "$work/gen" --dim 4 --batch-size 16 --s1 2 --s2 2 --pool-size 6 --window 2 \
+  --epochs 100000 --checkpoint-every 1 --threads 1 --device cpu --quiet --out "$work/ck" &
+pid=$!
+until [ -f "$work/ck/checkpoint.bin" ]; do sleep 0.05; done
+sleep 0.2
+kill -9 $pid
+wait $pid 2>/dev/null || true
+cp "$work/ck/checkpoint.bin" "$corpus/checkpoint/seed-srns"
 
 for d in "$corpus"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) inputs"; done
