@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "resume_test_util.hpp"
 #include "srns/sampler.hpp"
 #include "srns/synthetic.hpp"
 #include "srns/trainer.hpp"
@@ -47,20 +48,6 @@ TrainConfig small_config(const std::string& sampler) {
   c.eval.ks = {1, 3};
   c.eval.metric = "recall@1";
   return c;
-}
-
-// The numbers of each epoch (epoch, loss, metrics, label error ratio), without the timings.
-std::vector<nlohmann::json> epoch_numbers(const std::string& run) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream lines(testing::read_file(run + "/epochs.jsonl"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    nlohmann::json row = nlohmann::json::parse(line);
-    row.erase("seconds");
-    row.erase("phases");
-    rows.push_back(row);
-  }
-  return rows;
 }
 
 RunSummary run(const Dataset& data, const TrainConfig& c, RunOptions options) {
@@ -98,8 +85,8 @@ void expect_resume_matches(const TrainConfig& c) {
   whole.out_dir = dir.file("whole");
   run(data, c, whole);
   stop_twice_then_finish(data, c, dir.file("parts"));
-  const auto want = epoch_numbers(dir.file("whole"));
-  const auto got = epoch_numbers(dir.file("parts"));
+  const auto want = testing::epoch_numbers(dir.file("whole"));
+  const auto got = testing::epoch_numbers(dir.file("parts"));
   ASSERT_EQ(got.size(), want.size());
   for (size_t e = 0; e < want.size(); ++e) EXPECT_EQ(got[e], want[e]) << "epoch " << e;
   for (const char* f : {"model.bin", "last_model.bin"}) {
@@ -130,20 +117,9 @@ TEST(ResumeEveryOptimiser, LazyAdamAndSgdResumeExactly) {
   }
 }
 
-std::vector<std::string> sampler_names_list() {
-  std::vector<std::string> names;
-  for (const SamplerInfo& info : sampler_registry()) names.push_back(info.name);
-  return names;
-}
-
-std::string param_name(const ::testing::TestParamInfo<std::string>& p) {
-  std::string n = p.param;
-  for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Registry, ResumeEverySampler, ::testing::ValuesIn(sampler_names_list()),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(Registry, ResumeEverySampler,
+                         ::testing::ValuesIn(testing::registry_sampler_names()),
+                         testing::sampler_param_name);
 
 class CheckpointFile : public ::testing::Test {
  protected:

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli_test_util.hpp"
+#include "resume_test_util.hpp"
 #include "test_util.hpp"
 #include "train/checkpoint.hpp"
 
@@ -57,21 +58,8 @@ bool wait_while_running(pid_t pid, F ready) {
   return true;
 }
 
-std::vector<nlohmann::json> epoch_numbers(const std::string& run) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream lines(testing::read_file(run + "/epochs.jsonl"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    nlohmann::json row = nlohmann::json::parse(line);
-    row.erase("seconds");
-    row.erase("phases");
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 void expect_same_run(const std::string& got, const std::string& want) {
-  const auto a = epoch_numbers(got), b = epoch_numbers(want);
+  const auto a = testing::epoch_numbers(got), b = testing::epoch_numbers(want);
   ASSERT_EQ(a.size(), b.size());
   for (size_t e = 0; e < b.size(); ++e) EXPECT_EQ(a[e], b[e]) << "epoch " << e;
   EXPECT_EQ(testing::read_file(got + "/model.bin"), testing::read_file(want + "/model.bin"));

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "../resume_test_util.hpp"
 #include "cuda_test_util.cuh"
 #include "parity_fixture.cuh"
 #include "srns/sampler.hpp"
@@ -95,20 +96,9 @@ TEST_P(CheckpointState, CudaRunResumesBitForBit) {
   EXPECT_EQ(a.head, b.head);
 }
 
-std::vector<std::string> registry_names() {
-  std::vector<std::string> names;
-  for (const SamplerInfo& info : sampler_registry()) names.push_back(info.name);
-  return names;
-}
-
-std::string param_name(const ::testing::TestParamInfo<std::string>& p) {
-  std::string n = p.param;
-  for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Registry, CheckpointState, ::testing::ValuesIn(registry_names()),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(Registry, CheckpointState,
+                         ::testing::ValuesIn(testing::registry_sampler_names()),
+                         testing::sampler_param_name);
 
 }  // namespace
 }  // namespace srns
