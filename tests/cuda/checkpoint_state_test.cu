@@ -50,16 +50,26 @@ void setup_and_train(Backend* b, const TrainingSet& set, const TrainConfig& c, c
   }
 }
 
-class CheckpointState : public ::testing::TestWithParam<std::string> {};
+// The data, config, training set and initial model both tests start from.
+class CheckpointState : public ::testing::TestWithParam<std::string> {
+ protected:
+  CheckpointState()
+      : data_(testing::parity_data(200, 300, 6000, 5)),
+        c_(state_config(GetParam())),
+        set_(prepare_training_set(data_, c_)),
+        init_(init_model(c_.model, data_.n_users, data_.n_items, c_.seed)) {}
+  const Dataset data_;
+  const TrainConfig c_;
+  const TrainingSet set_;
+  const Model init_;
+};
 
 TEST_P(CheckpointState, CudaReadsAndWritesTheCpuBytes) {
   SRNS_SKIP_WITHOUT_GPU();
-  const Dataset data = testing::parity_data(200, 300, 6000, 5);
-  const TrainConfig c = state_config(GetParam());
-  const TrainingSet set = prepare_training_set(data, c);
-  const Model init = init_model(c.model, data.n_users, data.n_items, c.seed);
+  const TrainingSet& set = set_;
+  const TrainConfig& c = c_;
   std::unique_ptr<Backend> cpu = make_cpu_backend(2);
-  setup_and_train(cpu.get(), set, c, init, 2);
+  setup_and_train(cpu.get(), set, c, init_, 2);
   const std::string bytes = state_of(*cpu);
   std::unique_ptr<Backend> gpu = make_cuda_backend(0);
   gpu->setup(set, c, cpu->get_model());
@@ -73,18 +83,16 @@ TEST_P(CheckpointState, CudaReadsAndWritesTheCpuBytes) {
 
 TEST_P(CheckpointState, CudaRunResumesBitForBit) {
   SRNS_SKIP_WITHOUT_GPU();
-  const Dataset data = testing::parity_data(200, 300, 6000, 5);
-  const TrainConfig c = state_config(GetParam());
-  const TrainingSet set = prepare_training_set(data, c);
-  const Model init = init_model(c.model, data.n_users, data.n_items, c.seed);
+  const TrainingSet& set = set_;
+  const TrainConfig& c = c_;
   std::unique_ptr<Backend> whole = make_cuda_backend(0);
-  setup_and_train(whole.get(), set, c, init, 2);
+  setup_and_train(whole.get(), set, c, init_, 2);
   const std::string state = state_of(*whole);
   const Model after_two = whole->get_model();
   const EpochStats want = whole->train_epoch(2, nullptr);
 
   std::unique_ptr<Backend> resumed = make_cuda_backend(0);
-  resumed->setup(set, c, init);
+  resumed->setup(set, c, init_);
   resumed->set_model(after_two);
   std::istringstream in(state);
   resumed->load_state(in);
