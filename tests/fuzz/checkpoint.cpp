@@ -4,6 +4,7 @@
 //
 // Input: the bytes of a checkpoint.bin. Its last 8 bytes are replaced by the checksum of the
 // others first, so that mutations reach the parser instead of stopping at the checksum.
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -80,7 +81,8 @@ void checkpoint(const uint8_t* data, size_t size) {
     return;
   }
   backend->set_model(model);
-  backend->train_epoch(meta.epoch, nullptr);
+  // The driver trains epoch t < --epochs <= INT_MAX only.
+  if (meta.epoch < std::numeric_limits<int>::max()) backend->train_epoch(meta.epoch, nullptr);
   const Scratch& scratch = Scratch::get();
   scratch.clear();
   write_checkpoint(scratch.path("ck.bin"), meta, backend->get_model(), best, *backend);
