@@ -285,8 +285,8 @@ std::string resume_mismatch(const CheckpointMeta& meta, const nlohmann::json& co
       if (a == was.end() || b == now.end() || *a != *b) {
         std::string name = key.substr(1);  // "/optimizer/lr" -> "optimizer.lr"
         std::replace(name.begin(), name.end(), '/', '.');
-        why << "the settings differ from the checkpoint's: " << name << " is "
-            << shown(now, b) << " here but " << shown(was, a)
+        why << "the settings differ from the checkpoint's: " << name << " is " << shown(now, b)
+            << " here but " << shown(was, a)
             << " in the checkpoint (only --threads, --device, --gpu and --epochs may change)";
         return why.str();
       }

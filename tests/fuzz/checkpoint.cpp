@@ -4,6 +4,8 @@
 //
 // Input: the bytes of a checkpoint.bin. Its last 8 bytes are replaced by the checksum of the
 // others first, so that mutations reach the parser instead of stopping at the checksum.
+#include "train/checkpoint.hpp"
+
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -12,7 +14,6 @@
 #include "fuzz_common.hpp"
 #include "srns/synthetic.hpp"
 #include "srns/trainer.hpp"
-#include "train/checkpoint.hpp"
 #include "train/records.hpp"
 
 namespace srns::fuzz {

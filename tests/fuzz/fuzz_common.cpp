@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 const std::vector<NamedTarget>& targets() {
   static const std::vector<NamedTarget> all = {
       {"log_reader", log_reader}, {"split_dir", split_dir},   {"presplit", presplit},
-      {"model_file", model_file}, {"user_items", user_items},   {"checkpoint", checkpoint},
+      {"model_file", model_file}, {"user_items", user_items}, {"checkpoint", checkpoint},
   };
   return all;
 }
