@@ -76,16 +76,16 @@ class CliResume : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir;
     const auto r = run_cli(
-        "gen --users 1500 --items 2000 --interactions 60000 --eval-negatives 50 "
+        "gen --users 600 --items 800 --interactions 20000 --eval-negatives 50 "
         "--out " +
         file("syn"));
     ASSERT_EQ(r.status, 0) << r.output;
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string file(const std::string& name) { return dir_->file(name); }
-  // SRNS with a dense history, 16 epochs: long enough to be killed part way.
+  // SRNS with a dense history, 30 epochs (~2 s): long enough to be killed part way.
   static std::vector<std::string> train_args(const std::string& out) {
-    return {"--data", file("syn"), "--dim", "16", "--epochs",           "16", "--threads",
+    return {"--data", file("syn"), "--dim", "16", "--epochs",           "30", "--threads",
             "1",      "--quiet",   "--out", out,  "--checkpoint-every", "2"};
   }
 
