@@ -83,9 +83,9 @@ class CliResume : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string file(const std::string& name) { return dir_->file(name); }
-  // SRNS with a dense history, 30 epochs (~2 s): long enough to be killed part way.
+  // SRNS with a dense history, 12 epochs (~1 s): long enough to be killed part way.
   static std::vector<std::string> train_args(const std::string& out) {
-    return {"--data", file("syn"), "--dim", "16", "--epochs",           "30", "--threads",
+    return {"--data", file("syn"), "--dim", "16", "--epochs",           "12", "--threads",
             "1",      "--quiet",   "--out", out,  "--checkpoint-every", "2"};
   }
 
