@@ -46,6 +46,9 @@ TEST(Cli, UsageErrorsNameTheFlag) {
   r = run("train --metric ndcg@7 --no-out");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "--ks")) << r.output;
+  r = run("train --protocol syn-official --sampler srns --no-out");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "got --sampler srns")) << r.output;
   r = run("train --epochs");
   EXPECT_EQ(r.status, 2);
   r = run("frobnicate");

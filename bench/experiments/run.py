@@ -26,7 +26,7 @@ import studies  # noqa: E402
 
 
 def study_names():
-    return sorted(m.name for m in pkgutil.iter_modules(studies.__path__))
+    return sorted(m.name for m in pkgutil.iter_modules(studies.__path__) if not m.name.startswith("_"))
 
 
 def run_claimed(run, threads):

@@ -108,6 +108,13 @@ void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
     if (!r.count(flag)) apply();
   };
   unless_given("sampler", [&] { c->sampler = "srns-syn"; });
+  // The official synthetic code has SRNS and uniform sampling only; any other sampler (the
+  // real-data `srns` above all) would run under this protocol's other settings unnoticed.
+  if (c->sampler != "srns-syn" && c->sampler != "uniform") {
+    throw UsageError("--protocol syn-official runs the official synthetic code's SRNS (--sampler "
+                     "srns-syn, implied) or --sampler uniform; got --sampler " + c->sampler +
+                     " (for the real-data SRNS on this data, drop --protocol syn-official)");
+  }
   unless_given("s1", [&] { c->srns.s1 = 20; });
   unless_given("s2", [&] { c->srns.s2 = 20; });
   unless_given("tau", [&] { c->srns.tau = 1.0f; });

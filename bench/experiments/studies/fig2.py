@@ -19,7 +19,7 @@ SETS = {  # set -> (dataset key, srns-syn folder, {sigma: file index K})
     "ecom-toy": ("syn-ecom-toy", "ecom-toy", {0.1: 1, 0.3: 3, 0.5: 5, 0.7: 7, 1.0: 10}),
 }
 METHODS = {"variance": ["--alpha", "10"], "difficulty": ["--alpha", "0"]}
-SEMANTICS = {"real": [], "official": ["--protocol", "syn-official"]}
+SEMANTICS = {"real": ["--sampler", "srns"], "official": ["--protocol", "syn-official"]}
 SEEDS = (1, 2, 3)
 KS = (1, 3, 5)
 
@@ -32,7 +32,7 @@ def runs():
                 fn = runner.shared_file("srns-syn", folder, f"fn_sigma_{k}.tsv")
                 for method, m_args in METHODS.items():
                     for seed in SEEDS:
-                        args = ["--sampler", "srns", "--s1", "20", "--s2", "20", "--reg", "0",
+                        args = ["--s1", "20", "--s2", "20", "--reg", "0",
                                 "--lr", "0.001", "--t0", "50", "--alpha-schedule", "increase",
                                 "--epochs", "400", "--patience", "0", "--eval", "full",
                                 "--ks", "1,3,5", "--metric", "recall@1", "--fn-file", fn,
