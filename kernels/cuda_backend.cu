@@ -30,6 +30,7 @@
 #include <stdexcept>
 
 #include "device_buffer.cuh"
+#include "device_state_io.cuh"
 #include "epoch_order.cuh"
 #include "epoch_pairs.cuh"
 #include "footprint.hpp"
@@ -39,6 +40,7 @@
 #include "rank.cuh"
 #include "reduce_gradients.cuh"
 #include "sampler.cuh"
+#include "score_matrix.cuh"
 #include "scorer_warp.cuh"
 #include "srns/backend.hpp"
 
@@ -160,8 +162,11 @@ class CudaBackend final : public Backend {
   EpochStats train_epoch(int epoch, const ProgressFn& progress) override;
   std::vector<RankCount> rank_sampled(const EvalSet& set) override;
   std::vector<RankCount> rank_full(const Csr& targets, const Csr& exclude) override;
+  std::vector<float> score_users(const std::vector<int32_t>& users) override;
   Model get_model() const override;
   void set_model(const Model& model) override;
+  void save_state(std::ostream& out) const override;
+  void load_state(std::istream& in) override;
   int64_t kernels_per_batch() const override { return kernels_per_batch_; }
 
  private:
@@ -505,6 +510,53 @@ std::vector<RankCount> CudaBackend::rank_full(const Csr& targets, const Csr& exc
   std::vector<RankCount> out(n_targets);
   s.full_ranks.download(out.data(), n_targets, stream);
   return out;
+}
+
+std::vector<float> CudaBackend::score_users(const std::vector<int32_t>& users) {
+  DeviceState& s = st();
+  const int64_t count = static_cast<int64_t>(users.size()) * n_items_;
+  if (count == 0) return {};
+  const cudaStream_t stream = this->stream();
+  s.rank_scores.resize(std::max<int64_t>(s.rank_scores.size(), count));
+  // One score-matrix row per user: the evaluation score kernel, bit for bit the CPU's score.
+  for (size_t k = 0; k < users.size(); ++k) {
+    if (users[k] < 0 || users[k] >= n_users_) throw std::out_of_range("score_users: no such user");
+    gpu::score_matrix(
+        stream, model_view(), users[k], 1, n_items_,
+        float_matrix(s.rank_scores.data() + static_cast<int64_t>(k) * n_items_, n_items_));
+  }
+  std::vector<float> out(static_cast<size_t>(count));
+  s.rank_scores.download(out.data(), count, stream);
+  return out;
+}
+
+// The CPU backend's bytes (cpu_backend.cpp): Adam's step from the device counters, the moments
+// (none for SGD), then the sampler unit's state.
+void CudaBackend::save_state(std::ostream& out) const {
+  DeviceState& s = st();
+  gpu::BatchCounters c{};
+  s.counters.download(&c, 1, stream());
+  out.write(reinterpret_cast<const char*>(&c.step), sizeof(c.step));
+  for (const auto* m : {&s.user_m, &s.user_v, &s.item_m, &s.item_v, &s.head_m, &s.head_v}) {
+    gpu::save_device(out, *m, stream());
+  }
+  sampler_->save(out, stream());
+}
+
+void CudaBackend::load_state(std::istream& in) {
+  DeviceState& s = st();
+  gpu::BatchCounters c{};
+  s.counters.download(&c, 1, stream());
+  in.read(reinterpret_cast<char*>(&c.step), sizeof(c.step));
+  if (!in || c.step < 0) throw std::runtime_error("checkpoint: no valid optimiser step");
+  s.counters.upload(&c, 1, stream());
+  const char* names[] = {"user_m", "user_v", "item_m", "item_v", "head_m", "head_v"};
+  int k = 0;
+  for (auto* m : {&s.user_m, &s.user_v, &s.item_m, &s.item_v, &s.head_m, &s.head_v}) {
+    gpu::load_device(in, m, std::string("optimiser moment ") + names[k++], stream());
+  }
+  sampler_->load(in, stream());
+  stream_->synchronize();
 }
 
 Model CudaBackend::get_model() const {

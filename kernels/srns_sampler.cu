@@ -14,6 +14,7 @@
 
 #include "batch_groups.cuh"
 #include "device_buffer.cuh"
+#include "device_state_io.cuh"
 #include "init_memory.cuh"
 #include "record_history.cuh"
 #include "sample_pools.cuh"
@@ -30,19 +31,6 @@ namespace {
 int64_t trained_positions(const TrainConfig& c, int64_t n) {
   return std::min<int64_t>(n, batches_per_epoch(n, c.batch_size, c.keep_last_batch) *
                                   static_cast<int64_t>(c.batch_size));
-}
-
-template <typename T>
-void save_device(std::ostream& out, const DeviceBuffer<T>& b, cudaStream_t stream) {
-  write_array(out, b.to_host(stream));
-}
-
-template <typename T>
-void load_device(std::istream& in, DeviceBuffer<T>* b, const std::string& what,
-                 cudaStream_t stream) {
-  std::vector<T> host(static_cast<size_t>(b->size()));
-  read_array(in, &host, what);
-  b->upload(host.data(), b->size(), stream);
 }
 
 class SrnsSampler : public Sampler {

@@ -12,12 +12,12 @@
 
 #include "batch_groups.cuh"
 #include "device_buffer.cuh"
+#include "device_state_io.cuh"
 #include "launch.cuh"
 #include "sampler.cuh"
 #include "score_matrix.cuh"
 #include "scorer_warp.cuh"
 #include "srns/samplers/srns_syn.hpp"
-#include "train/state_io.hpp"
 
 namespace srns::gpu {
 namespace {
@@ -185,16 +185,12 @@ class SrnsSynSampler : public Sampler {
   }
 
   void save(std::ostream& out, cudaStream_t stream) const override {
-    write_array(out, memory_.to_host(stream));
-    write_array(out, records_.to_host(stream));
+    save_device(out, memory_, stream);
+    save_device(out, records_, stream);
   }
   void load(std::istream& in, cudaStream_t stream) override {
-    std::vector<int32_t> memory(static_cast<size_t>(memory_.size()));
-    std::vector<float> records(static_cast<size_t>(records_.size()));
-    read_array(in, &memory, "synthetic SRNS memory");
-    read_array(in, &records, "synthetic SRNS score records");
-    memory_.upload(memory.data(), memory_.size(), stream);
-    records_.upload(records.data(), records_.size(), stream);
+    load_device(in, &memory_, "synthetic SRNS memory", stream);
+    load_device(in, &records_, "synthetic SRNS score records", stream);
   }
 
  private:

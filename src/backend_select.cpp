@@ -14,7 +14,7 @@ std::unique_ptr<Backend> make_backend(const std::string& device, int threads, st
   const std::string reason = cuda_unusable_reason();
   if (reason.empty()) return make_cuda_backend(gpu);
   if (device == "cuda") throw std::runtime_error("--device cuda: " + reason);
-  if (note) *note = "no usable GPU (" + reason + "); training on the CPU";
+  if (note) *note = "no usable GPU (" + reason + ")";  // the caller says what it does instead
   return make_cpu_backend(threads);
 }
 

@@ -2,43 +2,27 @@
 // flag (exit 2), data errors that name file and line (exit 1), run directories that are
 // never overwritten, and the files a run leaves behind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_test_util.hpp"
 #include "srns/sampler.hpp"
 #include "test_util.hpp"
 
 namespace srns {
 namespace {
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr together
-};
+using Result = testing::CliResult;
+using testing::has;
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(SRNS_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int raw = pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
-
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
+Result run(const std::string& args) { return testing::run_cli(args); }
 
 TEST(Cli, HelpTeachesEachCommand) {
   const Result top = run("--help");
   EXPECT_EQ(top.status, 0);
-  for (const char* cmd : {"train", "eval", "split", "gen", "info"})
+  for (const char* cmd : {"train", "eval", "recommend", "export", "split", "gen", "info"})
     EXPECT_TRUE(has(top.output, cmd));
   const Result train = run("train --help");
   EXPECT_EQ(train.status, 0);

@@ -281,5 +281,26 @@ TEST(CpuOps, SampledRankingMatchesBruteForce) {
   EXPECT_GE(got[0].equal, 1);
 }
 
+// score_users (recommend) gives every item's canonical score for the users asked, in their
+// order, repeats included; an unknown user is an error.
+TEST(CpuBackend, ScoreUsersIsTheCanonicalScore) {
+  const Dataset data = small_data();
+  TrainConfig c = small_config();
+  c.sampler = "uniform";
+  const Model model = init_model(c.model, data.n_users, data.n_items, 3);
+  std::unique_ptr<Backend> b = make_cpu_backend(2);
+  b->setup(prepare_training_set(data, c), c, model);
+  const std::vector<int32_t> users = {17, 0, data.n_users - 1, 17};
+  const std::vector<float> scores = b->score_users(users);
+  ASSERT_EQ(scores.size(), users.size() * data.n_items);
+  for (size_t k = 0; k < users.size(); ++k) {
+    for (int32_t i = 0; i < data.n_items; ++i) {
+      ASSERT_EQ(scores[k * data.n_items + i], model.score(users[k], i)) << k << " " << i;
+    }
+  }
+  EXPECT_TRUE(b->score_users({}).empty());
+  EXPECT_THROW(b->score_users({data.n_users}), std::out_of_range);
+}
+
 }  // namespace
 }  // namespace srns

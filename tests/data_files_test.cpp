@@ -109,6 +109,16 @@ TEST(SplitDir, RefusesToOverwrite) {
   EXPECT_DATA_ERROR(write_split_dir(small_split(), again.path(), "{}"), "train.tsv");
 }
 
+// A raw id that cannot be written (a tab inside a CSV field) stops the split before any file.
+TEST(SplitDir, UnwritableRawIdWritesNothing) {
+  TempDir tmp;
+  Dataset data = small_split();
+  data.item_raw[2] = "bad\tid";
+  EXPECT_DATA_ERROR(write_split_dir(data, tmp.file("split"), "{}"),
+                    "item_map.tsv: raw id 'bad\tid' of 2 holds a tab or line break");
+  EXPECT_FALSE(fs::exists(tmp.file("split")));
+}
+
 TEST(SplitDir, CountsFromIdsWithoutMaps) {
   TempDir tmp;
   write_file(tmp.file("train.tsv"), "0\t1\n2\t3\n");
@@ -145,6 +155,107 @@ TEST(SplitDir, MissingAndMalformedFiles) {
   fs::remove(tmp.file("item_map.tsv"));
   write_file(tmp.file("meta.json"), "{not json");
   EXPECT_DATA_ERROR(read_split_dir(tmp.path()), "meta.json: not valid JSON");
+}
+
+// The counts `srns split` records in meta.json for `data`.
+std::string meta_of(const Dataset& data) {
+  return "{\"protocol\": \"loo\", \"users\": " + std::to_string(data.n_users) +
+         ", \"items\": " + std::to_string(data.n_items) +
+         ", \"train\": " + std::to_string(data.train.nnz()) +
+         ", \"val\": " + std::to_string(data.val.rows.size()) +
+         ", \"test\": " + std::to_string(data.test.rows.size()) + "}";
+}
+
+// A file cut short, a count that disagrees with meta.json, an empty training file: refused
+// with the file named, never trained on.
+TEST(SplitDir, CountsCheckedAgainstMetaJson) {
+  TempDir tmp;
+  Dataset data = small_split();
+  data.truth = Csr();
+  write_split_dir(data, tmp.path(), meta_of(data));
+  EXPECT_NO_THROW(read_split_dir(tmp.path()));
+  const std::string train = read_file(tmp.file("train.tsv"));
+  // Cut mid-line, where the partial last line may still parse as a pair.
+  write_file(tmp.file("train.tsv"), train.substr(0, train.size() - 2));
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()),
+                    "train.tsv: the last line has no line end: the file was cut short");
+  // Cut at a line end: the count gives it away.
+  write_file(tmp.file("train.tsv"), train.substr(0, train.rfind('\n', train.size() - 2) + 1));
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()),
+                    "train.tsv holds " + std::to_string(data.train.nnz() - 1) +
+                        " distinct pairs but " + tmp.file("meta.json") +
+                        " records \"train\": " + std::to_string(data.train.nnz()));
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()), "changed after the split was written");
+  write_file(tmp.file("train.tsv"), "");
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()), "train.tsv: no training pairs (the file is empty)");
+  write_file(tmp.file("train.tsv"), train);
+  const std::string test = read_file(tmp.file("test.tsv"));
+  write_file(tmp.file("test.tsv"), test.substr(0, test.find('\n') + 1));
+  write_file(tmp.file("test_neg.tsv"),
+             read_file(tmp.file("test_neg.tsv"))
+                 .substr(0, read_file(tmp.file("test_neg.tsv")).find('\n') + 1));
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()), "test.tsv holds 1 rows but");
+  write_file(tmp.file("meta.json"), "{\"users\": 99}");
+  EXPECT_DATA_ERROR(
+      read_split_dir(tmp.path()),
+      "user_map.tsv has 8 users but " + tmp.file("meta.json") + " records \"users\": 99");
+  write_file(tmp.file("meta.json"), "{\"train\": -4}");
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()), "meta.json: \"train\" must be a count");
+}
+
+// One stray id must not size the tables: without a map the count comes from meta.json, and
+// without that from the largest id, which must then be dense.
+TEST(SplitDir, StrayIdSizesNothing) {
+  TempDir tmp;
+  write_file(tmp.file("train.tsv"), "0\t1\n1\t2000000000\n1\t0\n");
+  write_file(tmp.file("test.tsv"), "0\t0\n");
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()),
+                    "train.tsv:2: item 2000000000 is far beyond the 4 item ids read; with no "
+                    "item_map.tsv and no \"items\" in meta.json the item count is taken from the "
+                    "largest id, so ids must be dense");
+  write_file(tmp.file("meta.json"), "{\"items\": 3}");
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()),
+                    "train.tsv:2: item 2000000000 out of range (3 items)");
+  write_file(tmp.file("train.tsv"), "0\t1\n1\t2\n1\t0\n");
+  EXPECT_EQ(read_split_dir(tmp.path()).n_items, 3);
+}
+
+// srns never samples a row's own target as its negative; such a list is refused unless
+// meta.json records exactly that many rows (an NCF import with --allow-target-negatives).
+TEST(SplitDir, NegativeEqualToItsTarget) {
+  TempDir tmp;
+  write_file(tmp.file("train.tsv"), "0\t1\n1\t2\n");
+  write_file(tmp.file("test.tsv"), "0\t3\n1\t4\n");
+  write_file(tmp.file("test_neg.tsv"), "0\t5\t6\n1\t4\t6\n");
+  EXPECT_DATA_ERROR(read_split_dir(tmp.path()),
+                    "test_neg.tsv:2: negative 4 is the row's own target (user 1, item 4 of "
+                    "evaluation row 2): 1 evaluation rows hold their own target among their "
+                    "negatives, but meta.json records 0");
+  write_file(tmp.file("meta.json"), "{\"target_negatives\": 1}");
+  EXPECT_EQ(rows_with_target_negative(read_split_dir(tmp.path()).test), 1);
+}
+
+TEST(Presplit, StrayIdTargetNegativeAndEmptyFiles) {
+  TempDir tmp;
+  write_file(tmp.file("train.tsv"), "0\t1\n1\t2\n");
+  write_file(tmp.file("test.tsv"), "0\t3\n1\t2000000000\n");
+  EXPECT_DATA_ERROR(read_presplit(tmp.file("train.tsv"), tmp.file("test.tsv"), "", ""),
+                    "test.tsv:2: item 2000000000 is far beyond the 4 item ids read; pre-split "
+                    "files have no id maps");
+  write_file(tmp.file("test.tsv"), "0\t3\n1\t4\n");
+  write_file(tmp.file("neg.tsv"), "(0,3)\t5\t6\n(1,4)\t4\t6\n");
+  EXPECT_DATA_ERROR(
+      read_presplit(tmp.file("train.tsv"), tmp.file("test.tsv"), tmp.file("neg.tsv"), ""),
+      "neg.tsv:2: negative 4 is the row's own target (test row 2: user 1, item 4)");
+  EXPECT_EQ(rows_with_target_negative(read_presplit(tmp.file("train.tsv"), tmp.file("test.tsv"),
+                                                    tmp.file("neg.tsv"), "", true)
+                                          .test),
+            1);
+  write_file(tmp.file("empty.tsv"), "");
+  EXPECT_DATA_ERROR(read_presplit(tmp.file("empty.tsv"), tmp.file("test.tsv"), "", ""),
+                    "empty.tsv: no training pairs");
+  EXPECT_DATA_ERROR(read_presplit(tmp.file("train.tsv"), tmp.file("empty.tsv"), "", ""),
+                    "empty.tsv: no test rows");
 }
 
 TEST(Presplit, NcfForm) {
@@ -223,13 +334,19 @@ TEST(PresplitShared, SrnsSyntheticMovieLens100K) {
 TEST(PresplitShared, NcfMovieLens1M) {
   SRNS_REQUIRE_SHARED("ncf/ml-1m.train.pairs.tsv", train);
   const std::string dir = fs::path(train).parent_path().string();
+  // NCF's negatives hold the row's own test item 156 times: refused unless asked for.
+  EXPECT_DATA_ERROR(
+      read_presplit(train, dir + "/ml-1m.test.rating", dir + "/ml-1m.test.negative", ""),
+      "ml-1m.test.negative:13: negative 844 is the row's own target (test row 13: user 12, "
+      "item 844)");
   const Dataset data =
-      read_presplit(train, dir + "/ml-1m.test.rating", dir + "/ml-1m.test.negative", "");
+      read_presplit(train, dir + "/ml-1m.test.rating", dir + "/ml-1m.test.negative", "", true);
   EXPECT_EQ(data.n_users, 6040);
   EXPECT_EQ(data.n_items, 3706);
   EXPECT_EQ(data.train.nnz(), 994169);
   EXPECT_EQ(data.test.rows.size(), 6040u);
   EXPECT_EQ(data.test.n_neg, 99);
+  EXPECT_EQ(rows_with_target_negative(data.test), 156);
 }
 
 }  // namespace

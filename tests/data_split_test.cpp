@@ -39,6 +39,12 @@ SplitOptions ratio(double train, double val, uint64_t seed, int32_t negatives = 
   return options;
 }
 
+// The same options, accepting a split with no validation and no test rows.
+SplitOptions train_only(SplitOptions options) {
+  options.allow_no_eval = true;
+  return options;
+}
+
 // `users` users with `per_user` items each out of `items`, item k of user u = (u + 3k) % items.
 InteractionLog dense_log(int users, int per_user, int items) {
   std::vector<LogRow> rows;
@@ -97,7 +103,7 @@ TEST(SplitLog, DenseIdsFollowFirstAppearance) {
   const Dataset data = split_log(
       make_log(
           {{"b", "z", 1, 1, 0}, {"a", "y", 1, 2, 0}, {"b", "y", 1, 3, 0}, {"c", "x", 1, 4, 0}}),
-      ratio(1.0, 0.0, 1));
+      train_only(ratio(1.0, 0.0, 1)));
   EXPECT_EQ(data.user_raw, (std::vector<std::string>{"b", "a", "c"}));
   EXPECT_EQ(data.item_raw, (std::vector<std::string>{"z", "y", "x"}));
   EXPECT_EQ(data.protocol, "ratio");
@@ -164,9 +170,23 @@ TEST(SplitLog, RatioShares) {
   EXPECT_TRUE(b.val.empty());
   EXPECT_EQ(b.test.rows.size(), 10u);
   // Every user keeps at least one training row.
-  const Dataset c = split_log(dense_log(3, 1, 40), ratio(0.2, 0.0, 3));
+  const Dataset c = split_log(dense_log(3, 1, 40), train_only(ratio(0.2, 0.0, 3)));
   EXPECT_EQ(c.train.nnz(), 3);
   EXPECT_TRUE(c.test.empty());
+}
+
+// A split that leaves nothing to evaluate is refused, saying why, unless asked for.
+TEST(SplitLog, RefusesASplitWithNoEvaluationRows) {
+  const InteractionLog few = dense_log(4, 2, 40);  // every user has 2 interactions
+  EXPECT_DATA_ERROR(split_log(few, loo()),
+                    "test.log: the split would have no validation and no test rows: all 4 users "
+                    "have fewer than 3 interactions");
+  EXPECT_DATA_ERROR(split_log(few, loo()), "use --train-only");
+  EXPECT_DATA_ERROR(split_log(dense_log(3, 1, 40), ratio(0.8, 0.0, 3)),
+                    "the --ratio shares round every user's held-out part to 0 rows");
+  const Dataset data = split_log(few, train_only(loo()));
+  EXPECT_EQ(data.train.nnz(), 8);
+  EXPECT_TRUE(data.val.empty() && data.test.empty());
 }
 
 TEST(SplitLog, RatioIsSeeded) {

@@ -2,7 +2,7 @@
 // N(0, init_std) truncated at 2 sd, so |x| <= 2 init_std and sd = init_std * 0.8796; beta ~
 // U(-sqrt(6/(F+1)), sqrt(6/(F+1))) for GMF, ones for MF), determinism per seed, the canonical
 // score, and the model file: bit-exact round trip, and clear errors on truncated or foreign
-// files.
+// files; the finiteness check and the .npy writer of `srns export`.
 #include "srns/model.hpp"
 
 #include <gtest/gtest.h>
@@ -241,6 +241,62 @@ TEST(ModelFile, TruncatedOrForeignFilesThrow) {
   testing::write_file(dir.file("dim.bin"), zero_dim);
   EXPECT_THROW(load_model(dir.file("dim.bin")), std::runtime_error);
   EXPECT_THROW(load_model(dir.file("missing.bin")), std::runtime_error);
+}
+
+// A header announcing tables far larger than the file is refused before anything is sized by it.
+TEST(ModelFile, HugeHeaderIsRefusedBeforeAllocating) {
+  testing::TempDir dir;
+  std::string bytes = "SRNSMDL1";
+  const int32_t header[4] = {0, 2147483647, 2147483647, 1024};
+  bytes.append(reinterpret_cast<const char*>(header), sizeof(header));
+  bytes.append(64, '\0');
+  testing::write_file(dir.file("huge.bin"), bytes);
+  try {
+    load_model(dir.file("huge.bin"));
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated or has extra bytes"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ModelFile, FirstNonfiniteWeightIsNamed) {
+  Model m = init_model(config(ModelKind::kGmf, 4), 3, 5, 1);
+  EXPECT_EQ(first_nonfinite_weight(m), "");
+  m.item[2 * 4 + 1] = std::nanf("");
+  EXPECT_EQ(first_nonfinite_weight(m), "item_embeddings[2][1] = nan");
+  m.head[3] = -INFINITY;
+  m.item[2 * 4 + 1] = 0.0f;
+  EXPECT_EQ(first_nonfinite_weight(m), "head[3] = -inf");
+}
+
+// The .npy layout numpy.load expects: magic, version 1.0, a little-endian header length, the
+// dict padded so the data starts at a multiple of 64 bytes, then the float32 values.
+TEST(Npy, WritesTheNumpyFormat) {
+  testing::TempDir dir;
+  const std::vector<float> values = {1.5f, -2.0f, 3.25f, 0.0f, 7.0f, -1e-3f};
+  write_npy(dir.file("a.npy"), {2, 3}, values);
+  write_npy(dir.file("b.npy"), {6}, values);
+  for (const auto& [file, shape] : {std::pair{"a.npy", "(2, 3)"}, std::pair{"b.npy", "(6,)"}}) {
+    const std::string bytes = testing::read_file(dir.file(file));
+    ASSERT_GT(bytes.size(), 10u);
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+    const size_t header_len = static_cast<unsigned char>(bytes[8]) |
+                              static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8;
+    EXPECT_EQ((10 + header_len) % 64, 0u) << file;
+    const std::string header = bytes.substr(10, header_len);
+    EXPECT_EQ(
+        header.rfind(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': " + std::string(shape) + ", }", 0),
+        0u)
+        << header;
+    EXPECT_EQ(header.back(), '\n');
+    ASSERT_EQ(bytes.size(), 10 + header_len + values.size() * sizeof(float)) << file;
+    EXPECT_EQ(
+        std::memcmp(bytes.data() + 10 + header_len, values.data(), bytes.size() - 10 - header_len),
+        0);
+  }
+  EXPECT_THROW(write_npy(dir.file("c.npy"), {4}, values), std::invalid_argument);
 }
 
 // --init: a saved model is the run's start when it fits the data and flags.

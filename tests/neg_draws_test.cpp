@@ -34,6 +34,11 @@ class RecordingBackend : public Backend {
   }
   Model get_model() const override { return inner_->get_model(); }
   void set_model(const Model& m) override { inner_->set_model(m); }
+  std::vector<float> score_users(const std::vector<int32_t>& u) override {
+    return inner_->score_users(u);
+  }
+  void save_state(std::ostream& out) const override { inner_->save_state(out); }
+  void load_state(std::istream& in) override { inner_->load_state(in); }
   std::vector<EvalSet> seen;
 
  private:

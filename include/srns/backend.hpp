@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,8 +68,17 @@ class Backend {
   // Full ranking: for each user r and target t in targets.row(r), counts over all items not in
   // the user's training row nor in exclude.row(r) (exclude may have no rows), t excluded.
   virtual std::vector<RankCount> rank_full(const Csr& targets, const Csr& exclude) = 0;
+  // Scores of a few users against every item, the canonical score of math.hpp (recommend):
+  // out[k * n_items + i] = r(users[k], i). The caller keeps users.size() * n_items small.
+  virtual std::vector<float> score_users(const std::vector<int32_t>& users) = 0;
   virtual Model get_model() const = 0;
   virtual void set_model(const Model& model) = 0;
+  // The training state a checkpoint holds beside the model (checkpoint.hpp): Adam's step, the
+  // optimiser moments (none for SGD) and the sampler unit's state, the same bytes on both
+  // backends. load_state reads what save_state wrote for a backend set up with the same data and
+  // config, and throws std::runtime_error naming what does not fit.
+  virtual void save_state(std::ostream& out) const = 0;
+  virtual void load_state(std::istream& in) = 0;
   // Kernels one batch launches (CUDA; measured on the last epoch's batch), 0 on the CPU.
   virtual int64_t kernels_per_batch() const { return 0; }
 };

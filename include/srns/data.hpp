@@ -54,6 +54,10 @@ struct EvalSet {
   bool has_negatives() const { return n_neg > 0; }
 };
 
+// Rows whose own target item is among their negatives. srns never samples such rows; NCF's
+// ml-1m.test.negative has 156 (its evaluator ranks the target once, whatever the list holds).
+int64_t rows_with_target_negative(const EvalSet& set);
+
 struct Dataset {
   std::string source;    // where it came from (path or "synthetic")
   std::string protocol;  // "loo", "ratio", "ncf", ...
@@ -94,6 +98,7 @@ struct LogRow {
 
 struct InteractionLog {
   std::string path;
+  int columns = 0;  // fields of the first data line
   bool has_time = false;
   std::vector<LogRow> rows;       // after --min-rating, duplicates of (user,item) collapsed
   int64_t dropped_rating = 0;     // rows under min_rating
@@ -112,14 +117,16 @@ struct SplitOptions {
   double val_share = 0.0;
   int32_t eval_negatives = 100;  // sampled negatives per val/test row (0: none)
   uint64_t seed = 1;
+  bool allow_no_eval = false;  // accept a split with neither validation nor test rows
 };
 
 // Remaps raw ids to dense ids and splits. Leave-one-out by time: a user's last interaction is
 // the test row and the second last the validation row (equal times ordered by raw item id,
 // numerically where both are numbers, the larger counting as later); users with fewer than 3
-// interactions keep all of them in train. Ratio: each user's interactions are shuffled (seeded)
-// and cut by the shares. Evaluation negatives are sampled without replacement from the items the
-// user never interacted with, separately for validation and test.
+// interactions keep all of them in train. Unless options.allow_no_eval, a split left with no
+// validation and no test rows is refused (DataError saying why). Ratio: each user's interactions
+// are shuffled (seeded) and cut by the shares. Evaluation negatives are sampled without replacement
+// from the items the user never interacted with, separately for validation and test.
 Dataset split_log(const InteractionLog& log, const SplitOptions& options);
 
 // Samples `n` negatives per row of `set` from items absent from `exclude` row of the user.
@@ -130,14 +137,22 @@ void sample_eval_negatives(EvalSet& set, const Csr& exclude, int32_t n_items, in
 
 // Writes a split directory (creating it; refuses to overwrite existing split files).
 void write_split_dir(const Dataset& data, const std::string& dir, const std::string& meta_json);
+// Reads one back, checking every line and the counts meta.json records. Negatives holding their
+// own row's target are refused (file:line) unless meta.json records exactly as many such rows
+// under "target_negatives" (an NCF import made with --allow-target-negatives).
 Dataset read_split_dir(const std::string& dir);
+// A user_map.tsv / item_map.tsv: `dense<TAB>raw` for dense = 0 .. count-1 (raw empty: identity).
+void write_id_map(const std::string& path, const std::vector<std::string>& raw, int32_t count);
 
 // NCF / SRNS pre-split files: train as user<TAB>item[<TAB>...], test rating file, and test
 // negatives either in NCF form "(u,i)<TAB>n1..." or SRNS form "u<TAB>n1...". Ids are already
 // dense. Validation is empty unless `val_path` is given (SRNS real-data val.tsv), in which case
-// it is ranked against the test negatives of the same row, as the official code does.
+// it is ranked against the test negatives of the same row, as the official code does. A
+// negatives line holding its own row's target is refused (file:line) unless
+// `allow_target_negatives`.
 Dataset read_presplit(const std::string& train_path, const std::string& test_path,
-                      const std::string& test_neg_path, const std::string& val_path);
+                      const std::string& test_neg_path, const std::string& val_path,
+                      bool allow_target_negatives = false);
 
 // Per-user item sets from a user<TAB>item file with dense ids (false-negative sets, truth).
 Csr read_user_items(const std::string& path, int32_t n_users, int32_t n_items);

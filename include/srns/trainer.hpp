@@ -1,8 +1,11 @@
-// The training driver: epochs, validation, early stopping, the best model, and the run
-// directory (DESIGN §2a): config.json, epochs.jsonl, summary.json, model.bin.
+// The training driver: epochs, validation, early stopping, the best model, the run directory
+// (DESIGN §2a: config.json, epochs.jsonl, summary.json, model.bin, last_model.bin), and
+// checkpoints with exact resume (checkpoint.bin).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,26 @@ struct RunOptions {
   bool progress = false;        // progress bar within an epoch (on a terminal)
   bool quiet = false;           // no per-epoch lines
   std::ostream* log = nullptr;  // where the per-epoch lines go (nullptr: std::cout)
+  // Checkpoints (train/checkpoint.hpp) in out_dir: every n epochs (0: none), and whenever
+  // *stop turns non-zero (the CLI's SIGINT/SIGTERM handler stores the signal's number): the
+  // epoch under way is finished, the checkpoint written, and RunInterrupted thrown.
+  int checkpoint_every = 0;
+  const std::atomic<int>* stop = nullptr;
+  std::vector<std::string> args;  // the `srns train` arguments, kept in each checkpoint
+  // Continue the run in out_dir from its checkpoint.bin instead of starting one: the config and
+  // data must be the checkpoint's (thread count, device and epoch limit may change).
+  bool resume = false;
+};
+
+// Training stopped by *RunOptions::stop after writing a checkpoint; what() says where it is and
+// how to resume.
+class RunInterrupted : public std::runtime_error {
+ public:
+  RunInterrupted(const std::string& what, int signal) : std::runtime_error(what), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
 };
 
 struct EpochRecord {
@@ -47,7 +70,8 @@ struct RunSummary {
   double seconds = 0;           // wall time of the whole run
   PhaseSeconds phases;          // summed over epochs
   std::string device;
-  std::string eval_mode;  // "sampled" or "full"
+  std::string val_eval_mode;   // "sampled" or "full"; empty without validation rows
+  std::string test_eval_mode;  // the same for the test rows
   std::vector<EpochRecord> epochs;
 };
 
@@ -57,7 +81,13 @@ TrainingSet prepare_training_set(const Dataset& data, const TrainConfig& config)
 RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
                  const RunOptions& options);
 
-// Evaluates the backend's current model on the validation (`test` false) or test set.
+// How the validation (`test` false) or test rows are ranked: --eval auto takes sampled ranking
+// where that set has sampled negatives, else full ranking, deciding for each set on its own.
+// Throws std::invalid_argument when --eval sampled meets a set without negatives.
+EvalMode eval_mode_for(const EvalConfig& eval, const EvalSet& set, bool test);
+
+// Evaluates the backend's current model on the validation (`test` false) or test set; empty
+// metrics when the set has no rows.
 Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, bool test,
                  std::string* mode_used);
 

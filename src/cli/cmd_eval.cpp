@@ -1,10 +1,10 @@
 // `srns eval`: rank a saved model on a split's validation or test rows.
-#include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/saved_run.hpp"
 #include "srns/model.hpp"
 #include "srns/trainer.hpp"
 #include "train/records.hpp"
@@ -14,9 +14,10 @@ namespace {
 
 const char* kEvalExamples = R"(
 Examples:
+  srns eval --model runs/srns-ml100k                  # the data its config.json names
   srns eval --model runs/srns-ml100k/model.bin --data ml100k
-  srns eval --model runs/srns-ml100k/model.bin --data ml100k --set val --eval full --ks 10,20
-  srns eval --model runs/srns-ml100k/model.bin --data ml100k --neg-draws 20
+  srns eval --model runs/srns-ml100k --set val --eval full --ks 10,20
+  srns eval --model runs/srns-ml100k --neg-draws 20
 
 Sampled metrics depend on which negatives were drawn for each row: --neg-draws K ranks the rows
 against the split's own negatives and K-1 fresh draws (seeded by --neg-seed, the same for every
@@ -28,38 +29,27 @@ model of the split) and reports each metric's mean and sd over the K draws.
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options options("srns eval", "Evaluate a saved model on a split directory.");
   options.set_width(100).add_options()("h,help", "Show this help");
-  options.add_options()("model", "Model file (model.bin of a run directory)",
-                        cxxopts::value<std::string>())(
-      "data", "Split directory the model was trained on", cxxopts::value<std::string>())(
-      "set", "val or test", cxxopts::value<std::string>()->default_value("test"))(
+  add_saved_run_flags(options);
+  options.add_options()("set", "val or test", cxxopts::value<std::string>()->default_value("test"))(
       "eval", "auto, sampled or full", cxxopts::value<std::string>()->default_value("auto"))(
       "ks", "Cut-offs", cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
       "ties", "pessimistic or optimistic",
       cxxopts::value<std::string>()->default_value("pessimistic"))(
       "device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "threads", "CPU threads (0: those not busy with other work)",
+      cxxopts::value<std::string>()->default_value("0"))(
       "neg-draws", "Negative draws to rank against: the split's own and K-1 fresh ones",
       cxxopts::value<int>()->default_value("1"))("neg-seed", "Seed of the fresh negative draws",
                                                  cxxopts::value<uint64_t>()->default_value("1"))(
       "json", "Print the metrics as JSON");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kEvalExamples)) return 0;
-  if (!r.count("model") || !r.count("data")) throw UsageError("--model and --data are required");
-  const Model model = load_model(r["model"].as<std::string>());
-  const Dataset data = read_split_dir(r["data"].as<std::string>());
-  if (model.n_users != data.n_users || model.n_items != data.n_items) {
-    throw UsageError("the model has " + std::to_string(model.n_users) + " users x " +
-                     std::to_string(model.n_items) + " items but the split has " +
-                     std::to_string(data.n_users) + " x " + std::to_string(data.n_items) +
-                     "; was it trained on another split?");
-  }
+  if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
+  if (!r.count("model")) throw UsageError("--model is required");
   TrainConfig config;
-  config.model.kind = model.kind;
-  config.model.dim = model.dim;
-  config.model.mlp = model.mlp;
   config.sampler = "uniform";  // no sampler state is needed to rank
   config.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
-  config.threads = r["threads"].as<int>();
+  config.threads = threads_flag(r);
   const std::string mode = choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
   config.eval.mode = mode == "sampled" ? EvalMode::kSampled
                      : mode == "full"  ? EvalMode::kFull
@@ -76,12 +66,20 @@ int cmd_eval(int argc, char** argv) {
     throw UsageError("--neg-draws must be in [1, 1000]");
   }
   const bool test = choice("set", r["set"].as<std::string>(), {"val", "test"}) == "test";
-  if (!test && data.val.empty()) throw UsageError("this split has no validation rows");
-  std::string note;
-  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note);
-  if (!note.empty()) std::cerr << "srns: " << note << "\n";
+  const SavedRun run =
+      open_saved_run(r["model"].as<std::string>(), r["data"].as<std::string>(), false);
+  const Dataset& data = run.data;
+  const EvalSet& rows = test ? data.test : data.val;
+  if (rows.empty()) {
+    throw UsageError(std::string("the split ") + data.source + " has no " +
+                     (test ? "test" : "validation") + " rows to evaluate");
+  }
+  config.model.kind = run.model.kind;
+  config.model.dim = run.model.dim;
+  config.model.mlp = run.model.mlp;
+  std::unique_ptr<Backend> backend = make_cli_backend(config.device, config.threads, "evaluating");
   const TrainingSet set = prepare_training_set(data, config);
-  backend->setup(set, config, model);
+  backend->setup(set, config, run.model);
   std::string used;
   const Metrics m = evaluate(*backend, data, config.eval, test, &used);
   if (config.eval.neg_draws > 1) {
@@ -97,14 +95,9 @@ int cmd_eval(int argc, char** argv) {
     std::cout << nlohmann::json(m).dump(2) << "\n";
     return 0;
   }
-  std::cout << (test ? "test" : "val") << " (" << used << " ranking, "
-            << (test ? data.test.rows.size() : data.val.rows.size()) << " rows)\n"
-            << "      k   recall     ndcg\n"
-            << std::fixed << std::setprecision(4);
-  for (int k : config.eval.ks) {
-    std::cout << std::setw(7) << k << std::setw(9) << m.at("recall@" + std::to_string(k))
-              << std::setw(9) << m.at("ndcg@" + std::to_string(k)) << "\n";
-  }
+  std::cout << (test ? "test" : "val") << " (" << used << " ranking, " << rows.rows.size()
+            << " rows)\n"
+            << metrics_table(m, config.eval.ks);
   return 0;
 }
 

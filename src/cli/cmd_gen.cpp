@@ -1,5 +1,6 @@
 // `srns gen`: the built-in synthetic generator -> a split directory with truth.tsv.
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.hpp"
@@ -30,47 +31,52 @@ int cmd_gen(int argc, char** argv) {
   GenConfig d;
   options.set_width(100).add_options()("h,help", "Show this help");
   options.add_options("Generator")(
-      "users", "Users", cxxopts::value<int32_t>()->default_value(std::to_string(d.users)))(
-      "items", "Items", cxxopts::value<int32_t>()->default_value(std::to_string(d.items)))(
+      "users", "Users", cxxopts::value<std::string>()->default_value(std::to_string(d.users)))(
+      "items", "Items", cxxopts::value<std::string>()->default_value(std::to_string(d.items)))(
       "interactions", "Expected observed interactions",
-      cxxopts::value<int64_t>()->default_value(std::to_string(d.interactions)))(
-      "dim", "Latent dimension", cxxopts::value<int>()->default_value(std::to_string(d.dim)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.interactions)))(
+      "dim", "Latent dimension",
+      cxxopts::value<std::string>()->default_value(std::to_string(d.dim)))(
       "popularity", "Power-law exponent of item exposure",
-      cxxopts::value<double>()->default_value("0.8"))(
+      cxxopts::value<std::string>()->default_value("0.8"))(
       "exposure", "Exposure probability of an average item",
-      cxxopts::value<double>()->default_value("0.5"))(
+      cxxopts::value<std::string>()->default_value("0.5"))(
       "popularity-bias", "Weight of popularity in what users like (0: taste only)",
-      cxxopts::value<double>()->default_value("0.5"))(
+      cxxopts::value<std::string>()->default_value("0.5"))(
       "min-per-user", "Minimum interactions per user",
-      cxxopts::value<int>()->default_value(std::to_string(d.min_per_user)));
+      cxxopts::value<std::string>()->default_value(std::to_string(d.min_per_user)));
   options.add_options("Split")("protocol", "loo or ratio",
                                cxxopts::value<std::string>()->default_value("loo"))(
       "ratio", "ratio protocol weights", cxxopts::value<std::string>()->default_value("8:1:1"))(
       "eval-negatives", "Sampled negatives per validation/test row (0: full ranking)",
-      cxxopts::value<int>()->default_value("100"))("seed", "Seed",
-                                                   cxxopts::value<uint64_t>()->default_value("1"))(
-      "out", "Directory to create", cxxopts::value<std::string>());
+      cxxopts::value<std::string>()->default_value("100"))(
+      "seed", "Seed", cxxopts::value<std::string>()->default_value("1"))(
+      "out", "Directory to create", cxxopts::value<std::string>())(
+      "train-only", "Allow a split without validation and test rows");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kGenExamples, {"", "Generator", "Split"})) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
   GenConfig gen;
-  gen.users = r["users"].as<int32_t>();
-  gen.items = r["items"].as<int32_t>();
-  gen.interactions = r["interactions"].as<int64_t>();
-  gen.dim = r["dim"].as<int>();
-  gen.popularity_exponent = r["popularity"].as<double>();
-  gen.exposure = r["exposure"].as<double>();
-  gen.popularity_bias = r["popularity-bias"].as<double>();
-  gen.min_per_user = r["min-per-user"].as<int>();
-  gen.seed = r["seed"].as<uint64_t>();
+  constexpr int32_t kMaxInt = std::numeric_limits<int32_t>::max();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  gen.users = static_cast<int32_t>(int_flag(r, "users", 1, kMaxInt));
+  gen.items = static_cast<int32_t>(int_flag(r, "items", 1, kMaxInt));
+  gen.interactions = int_flag(r, "interactions", 1, std::numeric_limits<int64_t>::max());
+  gen.dim = static_cast<int>(int_flag(r, "dim", 1, kMaxInt));
+  gen.popularity_exponent = real_flag(r, "popularity", 0);
+  gen.exposure = real_flag(r, "exposure", 0, kInf, Lower::kExclusive);
+  gen.popularity_bias = real_flag(r, "popularity-bias", -kInf);
+  gen.min_per_user = static_cast<int>(int_flag(r, "min-per-user", 1, kMaxInt));
+  gen.seed = seed_flag(r, "seed");
   SplitOptions split;
   split.protocol = choice("protocol", r["protocol"].as<std::string>(), {"loo", "ratio"}) == "ratio"
                        ? SplitProtocol::kRatio
                        : SplitProtocol::kLeaveOneOut;
   double test_share = 0;
   parse_ratio(r["ratio"].as<std::string>(), &split.train_share, &split.val_share, &test_share);
-  split.eval_negatives = r["eval-negatives"].as<int>();
+  split.eval_negatives = static_cast<int32_t>(int_flag(r, "eval-negatives", 0, kMaxInt));
   split.seed = gen.seed;
+  split.allow_no_eval = r.count("train-only") > 0;
   Dataset data;
   try {
     data = generate_dataset(gen, split);

@@ -15,7 +15,9 @@ int cmd_info(int argc, char** argv) {
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, "")) return 0;
   std::cout << "srns " << SRNS_VERSION << "\n"
-            << "CPU backend: " << omp_get_max_threads() << " threads (OpenMP)\n"
+            << "CPU backend: " << omp_get_max_threads() << " of " << omp_get_num_procs()
+            << " hardware threads (OpenMP)"
+            << (default_threads_note().empty() ? "" : "; " + default_threads_note()) << "\n"
             << cuda_device_report();
   const std::string reason = cuda_unusable_reason();
   std::cout << "--device auto uses: " << (reason.empty() ? "cuda" : "cpu (" + reason + ")") << "\n";

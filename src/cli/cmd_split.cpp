@@ -1,6 +1,8 @@
 // `srns split`: an interaction log (or NCF/SRNS pre-split files) -> a split directory.
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
@@ -8,6 +10,8 @@
 
 namespace srns::cli {
 namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const char* kSplitExamples = R"(
 Input: one interaction per line, `user item [rating] [timestamp]`, separated by tab, comma,
@@ -44,18 +48,24 @@ int cmd_split(int argc, char** argv) {
       "format", "auto, movielens, tsv, csv, ws (whitespace), or ncf (pre-split files)",
       cxxopts::value<std::string>()->default_value("auto"))(
       "header", "auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))(
-      "user-col", "Column of the user id (1-based)", cxxopts::value<int>()->default_value("1"))(
-      "item-col", "Column of the item id (1-based)", cxxopts::value<int>()->default_value("2"))(
-      "rating-col", "Column of the rating (0: none)", cxxopts::value<int>()->default_value("3"))(
-      "time-col", "Column of the timestamp (0: none)", cxxopts::value<int>()->default_value("4"))(
+      "user-col", "Column of the user id (1-based)",
+      cxxopts::value<std::string>()->default_value("1"))(
+      "item-col", "Column of the item id (1-based)",
+      cxxopts::value<std::string>()->default_value("2"))(
+      "rating-col", "Column of the rating (0: none)",
+      cxxopts::value<std::string>()->default_value("3"))(
+      "time-col", "Column of the timestamp (0: none)",
+      cxxopts::value<std::string>()->default_value("4"))(
       "min-rating", "Keep interactions rated at least this (implicit positives)",
-      cxxopts::value<double>())("train", "ncf: training file",
-                                cxxopts::value<std::string>()->default_value(""))(
+      cxxopts::value<std::string>())("train", "ncf: training file",
+                                     cxxopts::value<std::string>()->default_value(""))(
       "test", "ncf: test rating file", cxxopts::value<std::string>()->default_value(""))(
       "test-negatives", "ncf: test negatives file (none: full-ranking evaluation)",
       cxxopts::value<std::string>()->default_value(""))(
       "val", "ncf: optional validation file (SRNS real-data val.tsv)",
       cxxopts::value<std::string>()->default_value(""))(
+      "allow-target-negatives",
+      "ncf: keep negatives lines that hold their row's own test item (NCF's ml-1m has 156)")(
       "val-from-train",
       "ncf: carve a validation set out of train, one random training item per user (users "
       "with at least two), each with its own --eval-negatives sampled negatives");
@@ -64,10 +74,12 @@ int cmd_split(int argc, char** argv) {
       "ratio", "ratio protocol weights, train:test or train:val:test",
       cxxopts::value<std::string>()->default_value("8:1:1"))(
       "eval-negatives", "Sampled negatives per validation/test row (0: none, full ranking)",
-      cxxopts::value<int>()->default_value("100"))("seed", "Seed of the split and the negatives",
-                                                   cxxopts::value<uint64_t>()->default_value("1"))(
+      cxxopts::value<std::string>()->default_value("100"))(
+      "seed", "Seed of the split and the negatives",
+      cxxopts::value<std::string>()->default_value("1"))(
       "out", "Split directory to create (existing split files are never overwritten)",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>())(
+      "train-only", "Allow a split without validation and test rows (e.g. to train on everything)");
   const cxxopts::ParseResult r = options.parse(argc, argv);
   if (handle_help(options, r, kSplitExamples, {"", "Input", "Split"})) return 0;
   if (!r.count("out")) throw UsageError("--out DIR is required");
@@ -84,18 +96,21 @@ int cmd_split(int argc, char** argv) {
           "evaluation)");
     }
     data = read_presplit(r["train"].as<std::string>(), r["test"].as<std::string>(),
-                         r["test-negatives"].as<std::string>(), r["val"].as<std::string>());
+                         r["test-negatives"].as<std::string>(), r["val"].as<std::string>(),
+                         r.count("allow-target-negatives") > 0);
     meta["source"] = r["train"].as<std::string>();
     if (r.count("val-from-train")) {
       if (!r["val"].as<std::string>().empty()) {
         throw UsageError("--val-from-train and --val contradict each other: choose one");
       }
-      const int n_neg = r["eval-negatives"].as<int>();
+      const int n_neg =
+          static_cast<int>(int_flag(r, "eval-negatives", 0, std::numeric_limits<int32_t>::max()));
       if (n_neg < 1) throw UsageError("--val-from-train needs --eval-negatives >= 1");
-      carve_validation(&data, n_neg, r["seed"].as<uint64_t>());
+      const uint64_t seed = seed_flag(r, "seed");
+      carve_validation(&data, n_neg, seed);
       meta["validation"] = "carved from train: one random training item per user, " +
                            std::to_string(n_neg) + " sampled negatives, seed " +
-                           std::to_string(r["seed"].as<uint64_t>());
+                           std::to_string(seed);
     }
   } else {
     const std::string input = r["input"].as<std::string>();
@@ -113,25 +128,34 @@ int cmd_split(int argc, char** argv) {
     const std::string header =
         choice("header", r["header"].as<std::string>(), {"auto", "yes", "no"});
     log_options.header = header == "yes" ? 1 : header == "no" ? 0 : -1;
-    const int user_col = r["user-col"].as<int>(), item_col = r["item-col"].as<int>();
-    if (user_col < 1 || item_col < 1 || user_col == item_col) {
-      throw UsageError("--user-col and --item-col must be distinct columns >= 1");
-    }
+    constexpr int kMaxColumn = 1 << 20;
+    const int user_col = static_cast<int>(int_flag(r, "user-col", 1, kMaxColumn));
+    const int item_col = static_cast<int>(int_flag(r, "item-col", 1, kMaxColumn));
+    if (user_col == item_col) throw UsageError("--user-col and --item-col must differ");
     log_options.user_col = user_col - 1;
     log_options.item_col = item_col - 1;
-    log_options.rating_col = r["rating-col"].as<int>() - 1;
-    log_options.time_col = r["time-col"].as<int>() - 1;
-    if (r.count("min-rating")) log_options.min_rating = r["min-rating"].as<double>();
+    log_options.rating_col = static_cast<int>(int_flag(r, "rating-col", 0, kMaxColumn)) - 1;
+    log_options.time_col = static_cast<int>(int_flag(r, "time-col", 0, kMaxColumn)) - 1;
+    if (r.count("min-rating")) log_options.min_rating = real_flag(r, "min-rating", -kInf, kInf);
     SplitOptions split;
     const std::string protocol =
         choice("protocol", r["protocol"].as<std::string>(), {"loo", "ratio"});
     split.protocol = protocol == "ratio" ? SplitProtocol::kRatio : SplitProtocol::kLeaveOneOut;
     double test_share = 0;
     parse_ratio(r["ratio"].as<std::string>(), &split.train_share, &split.val_share, &test_share);
-    split.eval_negatives = r["eval-negatives"].as<int>();
-    if (split.eval_negatives < 0) throw UsageError("--eval-negatives must be >= 0");
-    split.seed = r["seed"].as<uint64_t>();
+    split.eval_negatives =
+        static_cast<int32_t>(int_flag(r, "eval-negatives", 0, std::numeric_limits<int32_t>::max()));
+    split.seed = seed_flag(r, "seed");
+    split.allow_no_eval = r.count("train-only") > 0;
     const InteractionLog log = read_log(input, log_options);
+    // A column the user named must exist; the default rating and time columns are optional.
+    for (const auto& [flag, col] : {std::pair{"rating-col", log_options.rating_col},
+                                    std::pair{"time-col", log_options.time_col}}) {
+      if (r.count(flag) && col >= log.columns) {
+        throw UsageError(std::string("--") + flag + " " + std::to_string(col + 1) + ": " + input +
+                         " has " + std::to_string(log.columns) + " columns (first data line)");
+      }
+    }
     data = split_log(log, split);
     meta["source"] = input;
     meta["seed"] = split.seed;
@@ -147,6 +171,9 @@ int cmd_split(int argc, char** argv) {
   meta["val"] = data.val.rows.size();
   meta["test"] = data.test.rows.size();
   meta["eval_negatives"] = data.test.n_neg;
+  const int64_t target_rows =
+      rows_with_target_negative(data.val) + rows_with_target_negative(data.test);
+  if (target_rows > 0) meta["target_negatives"] = target_rows;
   data.validate();
   write_split_dir(data, out, meta.dump(2) + "\n");
   std::cout << "srns split: " << data.n_users << " users, " << data.n_items << " items, "

@@ -1,7 +1,9 @@
 // `srns train`: flags -> TrainConfig, dataset, backend, the training driver.
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "srns/sampler.hpp"
 #include "srns/trainer.hpp"
+#include "train/checkpoint.hpp"
 #include "train/records.hpp"
 
 namespace srns::cli {
@@ -35,7 +38,9 @@ Examples:
   srns train --data syn --fn-file syn/fn.tsv --sigma 0.5 --fn-num 1 --eval full
 
 Output: one line per epoch; with --out DIR a run directory holding config.json,
-epochs.jsonl (one JSON object per epoch), summary.json and model.bin.
+epochs.jsonl (one JSON object per epoch), summary.json, model.bin (the best model) and
+last_model.bin (the last). Ctrl-C (or kill) finishes the epoch under way, writes
+checkpoint.bin and stops; `srns train --resume DIR` continues from it.
 )";
 
 // " (defaults it sets: --optimizer adagrad --lr 0.05)" or empty.
@@ -117,6 +122,13 @@ void apply_flag_default(TrainConfig* c, const std::string& flag, const std::stri
   }
 }
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// An int flag >= lo; finer ranges that depend on other flags are validate()'s (config.hpp).
+int integer(const cxxopts::ParseResult& r, const std::string& flag, int lo) {
+  return static_cast<int>(int_flag(r, flag, lo, std::numeric_limits<int>::max()));
+}
+
 // --protocol syn-official: the official synthetic-data code's settings (SRNS_syn/main.py and
 // run_srns.sh) for every flag the user did not give.
 void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
@@ -144,6 +156,42 @@ void apply_syn_official(const cxxopts::ParseResult& r, TrainConfig* c) {
   unless_given("ks", [&] { c->eval.ks = {1, 3, 5}; });
 }
 
+cxxopts::ParseResult parse_args(cxxopts::Options& options, const std::vector<std::string>& args) {
+  std::vector<char*> argv = {const_cast<char*>("srns train")};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  return options.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+// --resume RUN_DIR: the arguments the run was started with (kept in its checkpoint), then
+// `given` without --resume.
+std::vector<std::string> resume_args(const std::string& dir, const cxxopts::ParseResult& r,
+                                     const std::vector<std::string>& given) {
+  if (r.count("out") || r.count("no-out")) {
+    throw UsageError("--resume continues in its own run directory: drop --out and --no-out");
+  }
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw UsageError("--resume " + dir + ": no such run directory");
+  if (fs::exists(dir + "/summary.json")) {
+    throw UsageError("--resume " + dir + ": that run finished (summary.json): nothing to resume");
+  }
+  const std::string path = dir + "/checkpoint.bin";
+  if (!fs::exists(path)) {
+    throw UsageError("--resume " + dir +
+                     ": no checkpoint.bin there (a run writes one every --checkpoint-every N "
+                     "epochs, and when SIGINT or SIGTERM stops it)");
+  }
+  std::vector<std::string> args;
+  for (const auto& a : read_checkpoint_meta(path).args) args.push_back(a.get<std::string>());
+  for (size_t k = 0; k < given.size(); ++k) {
+    if (given[k] == "--resume") {
+      ++k;  // and its value
+    } else if (given[k].rfind("--resume=", 0) != 0) {
+      args.push_back(given[k]);
+    }
+  }
+  return args;
+}
+
 TrainConfig config_from(const cxxopts::ParseResult& r) {
   TrainConfig c;
   const std::string model = choice("model", r["model"].as<std::string>(), {"gmf", "mf", "mlp"});
@@ -164,20 +212,21 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
     throw UsageError("--mlp-layers and --mlp-activation shape --model mlp (got --model " + model +
                      ")");
   }
-  c.model.dim = r["dim"].as<int>();
-  c.model.init_std = r["init-std"].as<float>();
+  c.model.dim = integer(r, "dim", 1);
+  c.model.init_std = static_cast<float>(real_flag(r, "init-std", 0, kInf, Lower::kExclusive));
   const std::string loss = choice("loss", r["loss"].as<std::string>(), {"bpr", "hinge", "bce"});
   c.loss = loss == "hinge" ? kLossHinge : loss == "bce" ? kLossBce : kLossBpr;
   const std::string opt = choice("optimizer", r["optimizer"].as<std::string>(),
                                  {"adam", "lazy-adam", "sgd", "adagrad"});
   apply_flag_default(&c, "optimizer", opt);
-  c.optim.adagrad_init = r["adagrad-init"].as<float>();
+  c.optim.adagrad_init =
+      static_cast<float>(real_flag(r, "adagrad-init", 0, kInf, Lower::kExclusive));
   c.optim.hogwild = r["hogwild"].as<bool>();
-  c.optim.lr = r["lr"].as<float>();
-  c.optim.reg = r["reg"].as<float>();
-  c.batch_size = r["batch-size"].as<int>();
+  c.optim.lr = static_cast<float>(real_flag(r, "lr", 0, kInf, Lower::kExclusive));
+  c.optim.reg = static_cast<float>(real_flag(r, "reg", 0));
+  c.batch_size = integer(r, "batch-size", 1);
   c.keep_last_batch = r["keep-last-batch"].as<bool>();
-  c.epochs = r["epochs"].as<int>();
+  c.epochs = integer(r, "epochs", 0);
   c.sampler = r["sampler"].as<std::string>();
   if (!find_sampler(c.sampler)) {
     throw UsageError("--sampler must be one of " + sampler_names() + " (got '" + c.sampler + "')");
@@ -192,7 +241,10 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
     }
     const SamplerOption& o = option_of(c.sampler, flag);
     if (o.choices.empty()) {
-      c.sampler_options[flag] = r[flag].as<double>();
+      c.sampler_options[flag] =
+          o.integer ? static_cast<double>(int_flag(r, flag, static_cast<int64_t>(o.min),
+                                                   static_cast<int64_t>(o.max)))
+                    : real_flag(r, flag, o.min, o.max);
     } else {
       const std::string word = r[flag].as<std::string>();
       const auto at = std::find(o.choices.begin(), o.choices.end(), word);
@@ -206,17 +258,17 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
   }
   c.init = r["init"].as<std::string>();
   SrnsConfig& s = c.srns;
-  s.s1 = r["s1"].as<int>();
-  s.s2 = r["s2"].as<int>();
-  s.tau = r["tau"].as<float>();
-  s.alpha = r["alpha"].as<float>();
-  s.t0 = r["t0"].as<int>();
+  s.s1 = integer(r, "s1", 1);
+  s.s2 = integer(r, "s2", 1);
+  s.tau = static_cast<float>(real_flag(r, "tau", 0, kInf, Lower::kExclusive));
+  s.alpha = static_cast<float>(real_flag(r, "alpha", 0));
+  s.t0 = integer(r, "t0", 0);
   const std::string sched = choice("alpha-schedule", r["alpha-schedule"].as<std::string>(),
                                    {"increase", "flat", "decrease"});
   s.schedule = sched == "flat" ? kAlphaFlat : sched == "decrease" ? kAlphaDecrease : kAlphaIncrease;
-  s.window = r["window"].as<int>();
-  s.pool_size = r["pool-size"].as<int>();
-  s.update_every = r["update-every"].as<int>();
+  s.window = integer(r, "window", 1);
+  s.pool_size = integer(r, "pool-size", 1);
+  s.update_every = integer(r, "update-every", 1);
   s.raw_variance =
       choice("variance-of", r["variance-of"].as<std::string>(), {"p_pos", "raw"}) == "raw";
   const std::string hist =
@@ -229,8 +281,8 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
                             ? HistoryPrecision::kHalf
                             : HistoryPrecision::kFloat;
   s.fn_file = r["fn-file"].as<std::string>();
-  s.sigma = r["sigma"].as<float>();
-  s.fn_num = r["fn-num"].as<int>();
+  s.sigma = static_cast<float>(real_flag(r, "sigma", 0, 1));
+  s.fn_num = integer(r, "fn-num", 0);
   const std::string eval = choice("eval", r["eval"].as<std::string>(), {"auto", "sampled", "full"});
   c.eval.mode = eval == "sampled" ? EvalMode::kSampled
                 : eval == "full"  ? EvalMode::kFull
@@ -240,16 +292,16 @@ TrainConfig config_from(const cxxopts::ParseResult& r) {
           ? Ties::kOptimistic
           : Ties::kPessimistic;
   c.eval.ks = parse_int_list("ks", r["ks"].as<std::string>());
-  c.eval.every = r["eval-every"].as<int>();
+  c.eval.every = integer(r, "eval-every", 1);
   c.eval.metric = r["metric"].as<std::string>();
-  c.eval.patience = r["patience"].as<int>();
-  c.eval.neg_draws = r["neg-draws"].as<int>();
-  c.eval.neg_seed = r["neg-seed"].as<uint64_t>();
-  c.seed = r["seed"].as<uint64_t>();
-  c.threads = r["threads"].as<int>();
+  c.eval.patience = integer(r, "patience", 0);
+  c.eval.neg_draws = static_cast<int>(int_flag(r, "neg-draws", 1, 1000));
+  c.eval.neg_seed = seed_flag(r, "neg-seed");
+  c.seed = seed_flag(r, "seed");
+  c.threads = threads_flag(r);
   c.device = choice("device", r["device"].as<std::string>(), {"auto", "cpu", "cuda"});
   c.deterministic = r["deterministic"].as<bool>();
-  c.gpu = r["gpu"].as<int>();
+  c.gpu = integer(r, "gpu", 0);
   c.cuda_step = choice("cuda-step", r["cuda-step"].as<std::string>(), {"warp", "thread"});
   c.phase_timing = r.count("phase-timing") > 0;
   const std::string protocol =
@@ -283,7 +335,7 @@ int cmd_train(int argc, char** argv) {
       "out", "Run directory to create (must not exist or be empty; default runs/<time>-<sampler>)",
       cxxopts::value<std::string>()->default_value(""))("no-out", "Write no run directory")(
       "seed", "Seed of every random draw (same seed and data: same numbers)",
-      cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)));
+      cxxopts::value<std::string>()->default_value(std::to_string(d.seed)));
   options.add_options("Model")(
       "model",
       "Scoring function: gmf (beta^T (p_u*q_i)), mf (beta fixed to 1), or mlp (NCF's MLP tower "
@@ -296,9 +348,9 @@ int cmd_train(int argc, char** argv) {
       "mlp-activation", "MLP activation: sigmoid (the SRNS paper's), relu (NCF's) or tanh",
       cxxopts::value<std::string>()->default_value("sigmoid"))(
       "dim", "Embedding dimension F",
-      cxxopts::value<int>()->default_value(std::to_string(d.model.dim)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.model.dim)))(
       "init-std", "Embedding init sd (truncated normal)",
-      cxxopts::value<float>()->default_value("0.01"))(
+      cxxopts::value<std::string>()->default_value("0.01"))(
       "loss", "bpr, hinge or bce", cxxopts::value<std::string>()->default_value("bpr"))(
       "init",
       "Start from this model.bin (e.g. a Uniform-BPR pretrain) instead of a random model; it "
@@ -314,14 +366,15 @@ int cmd_train(int argc, char** argv) {
       "threads (Hogwild!, as implicit's BPR), instead of one deterministic step per batch; "
       "faster, but not reproducible (results depend on thread timing)")(
       "adagrad-init", "Adagrad's initial accumulator",
-      cxxopts::value<float>()->default_value("0.1"))(
-      "lr", "Learning rate", cxxopts::value<float>()->default_value("0.001"))(
+      cxxopts::value<std::string>()->default_value("0.1"))(
+      "lr", "Learning rate", cxxopts::value<std::string>()->default_value("0.001"))(
       "reg", "L2 weight: reg/2 * |row|^2 per pair on its user and item rows",
-      cxxopts::value<float>()->default_value("0.01"))(
+      cxxopts::value<std::string>()->default_value("0.01"))(
       "batch-size", "Pairs per optimiser step",
-      cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.batch_size)))(
       "keep-last-batch", "Train the partial last batch (the official code drops it)")(
-      "epochs", "Maximum epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)));
+      "epochs", "Maximum epochs",
+      cxxopts::value<std::string>()->default_value(std::to_string(d.epochs)));
   options.add_options("Sampler")("sampler", "One of: " + sampler_names() + " (see Samplers below)",
                                  cxxopts::value<std::string>()->default_value(d.sampler))(
       "protocol",
@@ -329,22 +382,24 @@ int cmd_train(int argc, char** argv) {
       "--sampler srns-syn --s1 20 --s2 20 --tau 1 --alpha 10 --t0 50 --reg 0 --ties optimistic "
       "--eval full --ks 1,3,5 --patience 0",
       cxxopts::value<std::string>()->default_value("default"))(
-      "s1", "SRNS memory size S1", cxxopts::value<int>()->default_value(std::to_string(d.srns.s1)))(
+      "s1", "SRNS memory size S1",
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.s1)))(
       "s2", "Fresh pool candidates per memory refresh S2",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.s2)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.s2)))(
       "tau", "Refresh temperature: keep S1 by softmax(score/tau)",
-      cxxopts::value<float>()->default_value("10"))(
+      cxxopts::value<std::string>()->default_value("10"))(
       "alpha", "Weight of the prediction sd (0: difficulty only)",
-      cxxopts::value<float>()->default_value("5"))(
+      cxxopts::value<std::string>()->default_value("5"))(
       "t0", "Warm-up epochs of the alpha schedule",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.t0)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.t0)))(
       "alpha-schedule", "increase (alpha*min(t/T0,1)), flat, or decrease",
       cxxopts::value<std::string>()->default_value("increase"))(
       "window", "Epochs of score history W",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.window)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.window)))(
       "pool-size", "Candidate pool per user V",
-      cxxopts::value<int>()->default_value(std::to_string(d.srns.pool_size)))(
-      "update-every", "Refresh memories every E epochs", cxxopts::value<int>()->default_value("1"))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.srns.pool_size)))(
+      "update-every", "Refresh memories every E epochs",
+      cxxopts::value<std::string>()->default_value("1"))(
       "variance-of", "p_pos (sigmoid(h_k - h_i), the paper) or raw recorded scores",
       cxxopts::value<std::string>()->default_value("p_pos"))(
       "history", "Score history layout: auto, dense (U x I per epoch) or pooled (the pools)",
@@ -356,33 +411,34 @@ int cmd_train(int argc, char** argv) {
       "fn-file", "False negatives to inject (user<TAB>item, dense ids); also counted as truth",
       cxxopts::value<std::string>()->default_value(""))(
       "sigma", "Share of each user's false negatives available for injection",
-      cxxopts::value<float>()->default_value("1"))("fn-num",
-                                                   "Memory slots holding injected false negatives",
-                                                   cxxopts::value<int>()->default_value("1"));
+      cxxopts::value<std::string>()->default_value("1"))(
+      "fn-num", "Memory slots holding injected false negatives",
+      cxxopts::value<std::string>()->default_value("1"));
   options.add_options("Evaluation")(
       "eval", "auto (sampled when the split has negatives), sampled, or full ranking",
       cxxopts::value<std::string>()->default_value("auto"))(
       "ks", "Cut-offs k of Recall@k and NDCG@k",
       cxxopts::value<std::string>()->default_value("1,3,5,10,20"))(
-      "eval-every", "Validate every n epochs", cxxopts::value<int>()->default_value("1"))(
+      "eval-every", "Validate every n epochs", cxxopts::value<std::string>()->default_value("1"))(
       "metric", "Early-stopping metric",
       cxxopts::value<std::string>()->default_value(d.eval.metric))(
       "patience", "Stop after this many epochs without improvement (0: never)",
-      cxxopts::value<int>()->default_value(std::to_string(d.eval.patience)))(
+      cxxopts::value<std::string>()->default_value(std::to_string(d.eval.patience)))(
       "ties", "pessimistic (target below tied items) or optimistic (the official code)",
       cxxopts::value<std::string>()->default_value("pessimistic"))(
       "neg-draws",
       "Test the best model against K draws of sampled negatives: the split's own and K-1 fresh "
       "ones (mean and sd in the summary; sampled metrics move with the draw)",
-      cxxopts::value<int>()->default_value("1"))(
+      cxxopts::value<std::string>()->default_value("1"))(
       "neg-seed", "Seed of the fresh negative draws (the same for every model of a split)",
-      cxxopts::value<uint64_t>()->default_value("1"));
+      cxxopts::value<std::string>()->default_value("1"));
   options.add_options("Runtime")("device", "auto, cpu or cuda",
                                  cxxopts::value<std::string>()->default_value("auto"))(
-      "threads", "CPU threads (0: all)", cxxopts::value<int>()->default_value("0"))(
+      "threads", "CPU threads (0: those not busy with other work)",
+      cxxopts::value<std::string>()->default_value("0"))(
       "deterministic", "CUDA: ordered gradient sums (bitwise repeatable) instead of atomics")(
       "gpu", "CUDA device index (see `srns info`); no context is opened on the others",
-      cxxopts::value<int>()->default_value("0"))(
+      cxxopts::value<std::string>()->default_value("0"))(
       "cuda-step",
       "CUDA SRNS step kernel: warp (a warp per user, lanes over F) or thread (a thread per "
       "user, the CPU code on the device)",
@@ -392,33 +448,45 @@ int cmd_train(int argc, char** argv) {
       "events between them, instead of replaying the batch's CUDA Graph)")(
       "progress", "Progress bar: auto (on a terminal), on, off",
       cxxopts::value<std::string>()->default_value("auto"))("quiet", "No per-epoch lines")(
-      "json", "Print summary.json to stdout at the end");
+      "json", "Print summary.json to stdout at the end")(
+      "checkpoint-every",
+      "Write checkpoint.bin in the run directory every N epochs (0: only when SIGINT or SIGTERM "
+      "stops the run, after the epoch under way); model.bin and last_model.bin beside it",
+      cxxopts::value<std::string>()->default_value("0"))(
+      "resume",
+      "Continue the run in RUN_DIR from its checkpoint.bin, with the same numbers as if it had "
+      "never stopped (its data and settings; --threads, --device, --gpu, --epochs may change)",
+      cxxopts::value<std::string>()->default_value(""));
 
   for (const auto& [flag, samplers] : sampler_flags()) {
     const SamplerOption& o = option_of(samplers[0], flag);  // help and default: the first's
     std::string head = "[";
     for (size_t k = 0; k < samplers.size(); ++k) head += (k ? ", " : "") + samplers[k];
     head += "] ";
-    const std::string def = sampler_option_text(o, o.default_value);
-    if (o.choices.empty()) {
-      options.add_options("Sampler")(flag, head + o.help,
-                                     cxxopts::value<double>()->default_value(def));
-    } else {
-      options.add_options("Sampler")(flag, head + o.help,
-                                     cxxopts::value<std::string>()->default_value(def));
-    }
+    // Numbers as text too: int_flag/real_flag name the flag and its range when one is bad.
+    options.add_options("Sampler")(
+        flag, head + o.help,
+        cxxopts::value<std::string>()->default_value(sampler_option_text(o, o.default_value)));
   }
 
-  const cxxopts::ParseResult r = options.parse(argc, argv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  cxxopts::ParseResult r = parse_args(options, args);
   if (handle_help(options, r, samplers_help() + kTrainExamples,
                   {"", "Data", "Model", "Optimiser", "Sampler", "Evaluation", "Runtime"})) {
     return 0;
   }
   if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
+  const std::string resume = r["resume"].as<std::string>();
+  if (!resume.empty()) {
+    // The run's own arguments, then this command's: a flag given again takes the new value, and
+    // the driver refuses a change that would alter the numbers (checkpoint.hpp).
+    args = resume_args(resume, r, args);
+    r = parse_args(options, args);
+  }
   const TrainConfig config = config_from(r);
   const bool quiet = r.count("quiet") > 0;
 
-  std::string out = r["out"].as<std::string>();
+  std::string out = resume.empty() ? r["out"].as<std::string>() : resume;
   if (r.count("no-out")) {
     if (!out.empty()) throw UsageError("--out and --no-out contradict each other");
   } else if (out.empty()) {
@@ -431,17 +499,26 @@ int cmd_train(int argc, char** argv) {
                  "--sampler uniform run)\n";
   }
   const Dataset data = load_dataset(r["data"].as<std::string>(), config.seed, quiet);
-  std::string note;
-  std::unique_ptr<Backend> backend = make_backend(config.device, config.threads, &note, config.gpu);
-  if (!note.empty()) std::cerr << "srns: " << note << "\n";
+  std::unique_ptr<Backend> backend =
+      make_cli_backend(config.device, config.threads, "training", config.gpu);
 
   RunOptions run;
   run.out_dir = out;
   run.quiet = quiet;
+  run.checkpoint_every = integer(r, "checkpoint-every", 0);
+  run.resume = !resume.empty();
+  run.args = args;
+  if (!out.empty()) run.stop = stop_on_signals();
   const std::string progress =
       choice("progress", r["progress"].as<std::string>(), {"auto", "on", "off"});
   run.progress = progress == "on" || (progress == "auto" && !quiet && stderr_is_terminal());
-  const RunSummary summary = train(data, config, *backend, run);
+  RunSummary summary;
+  try {
+    summary = train(data, config, *backend, run);
+  } catch (const RunInterrupted& e) {
+    std::cerr << "srns train: " << e.what() << "\n";
+    return 128 + e.signal();  // the shell's status for a process a signal stopped
+  }
   if (r.count("json")) std::cout << to_json(summary).dump(2) << "\n";
   return 0;
 }

@@ -22,6 +22,7 @@
 #include "cpu/cpu_ops.hpp"
 #include "cpu/sampler.hpp"
 #include "srns/sampler.hpp"
+#include "train/state_io.hpp"
 
 namespace srns {
 namespace {
@@ -61,8 +62,27 @@ class CpuBackend final : public Backend {
     return cpu::rank_full(cpu::view_of(model_), model_.n_items, set_.data->train, targets, exclude,
                           threads_);
   }
+  std::vector<float> score_users(const std::vector<int32_t>& users) override {
+    // The users' rows side by side, scored by the scorer's score matrix (the dense history's op).
+    const int32_t n = static_cast<int32_t>(users.size());
+    std::vector<float> rows(static_cast<size_t>(n) * model_.dim);
+    for (int32_t k = 0; k < n; ++k) {
+      if (users[k] < 0 || users[k] >= model_.n_users) {
+        throw std::out_of_range("score_users: no such user");
+      }
+      std::copy_n(model_.user_row(users[k]), model_.dim, rows.begin() + int64_t{k} * model_.dim);
+    }
+    std::vector<float> out(static_cast<size_t>(n) * model_.n_items);
+    ModelView view = cpu::view_of(model_);
+    view.user = rows.data();
+    cpu::score_matrix(view, 0, n, model_.n_items, float_matrix(out.data(), model_.n_items),
+                      threads_);
+    return out;
+  }
   Model get_model() const override { return model_; }
   void set_model(const Model& model) override { model_ = model; }
+  void save_state(std::ostream& out) const override;
+  void load_state(std::istream& in) override;
 
  private:
   void run_batch(const cpu::Batch& batch, EpochStats* stats);
@@ -114,6 +134,30 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   s.config = &config_;
   s.threads = threads_;
   sampler_->setup(s, cpu::view_of(model_));
+}
+
+void CpuBackend::save_state(std::ostream& out) const {
+  out.write(reinterpret_cast<const char*>(&opt_.step), sizeof(opt_.step));
+  const bool moments = config_.optim.kind != OptimizerKind::kSgd;  // SGD keeps none
+  for (const auto* m :
+       {&opt_.user_m, &opt_.user_v, &opt_.item_m, &opt_.item_v, &opt_.head_m, &opt_.head_v}) {
+    write_array(out, moments ? *m : std::vector<float>());
+  }
+  sampler_->save(out);
+}
+
+void CpuBackend::load_state(std::istream& in) {
+  in.read(reinterpret_cast<char*>(&opt_.step), sizeof(opt_.step));
+  if (!in || opt_.step < 0) throw std::runtime_error("checkpoint: no valid optimiser step");
+  const bool moments = config_.optim.kind != OptimizerKind::kSgd;
+  const char* names[] = {"user_m", "user_v", "item_m", "item_v", "head_m", "head_v"};
+  int k = 0;
+  for (auto* m :
+       {&opt_.user_m, &opt_.user_v, &opt_.item_m, &opt_.item_v, &opt_.head_m, &opt_.head_v}) {
+    std::vector<float> none;
+    read_array(in, moments ? m : &none, std::string("optimiser moment ") + names[k++]);
+  }
+  sampler_->load(in);
 }
 
 void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {

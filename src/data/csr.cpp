@@ -69,6 +69,15 @@ void check_eval_set(const EvalSet& set, const Dataset& data, const std::string& 
 
 }  // namespace
 
+int64_t rows_with_target_negative(const EvalSet& set) {
+  int64_t rows = 0;
+  for (size_t r = 0; r < set.rows.size(); ++r) {
+    const int32_t* negs = set.negatives.data() + r * set.n_neg;
+    rows += std::find(negs, negs + set.n_neg, set.rows[r].item) != negs + set.n_neg;
+  }
+  return rows;
+}
+
 bool Csr::contains(int32_t r, int32_t c) const {
   if (r < 0 || r >= rows()) return false;
   return sorted_contains(row(r), row_size(r), c);

@@ -111,7 +111,8 @@ void check_columns(const LogOptions& options) {
   for (int a = 0; a < 4; ++a) {
     for (int b = a + 1; b < 4; ++b) {
       if (cols[a] >= 0 && cols[a] == cols[b]) {
-        throw std::invalid_argument("two log columns share index " + std::to_string(cols[a]));
+        throw std::invalid_argument("two log fields are read from the same column " +
+                                    std::to_string(cols[a] + 1));
       }
     }
   }
@@ -146,7 +147,7 @@ Layout choose_layout(const std::vector<std::string_view>& first_data, const LogO
     throw DataError(path + ": a minimum rating was given but the file has no rating column " +
                     (options.rating_col < 0
                          ? std::string("(rating column disabled)")
-                         : "(column " + std::to_string(options.rating_col) + " absent; line " +
+                         : "(column " + std::to_string(options.rating_col + 1) + " absent; line " +
                                std::to_string(line) + " has " + std::to_string(n) + " columns)"));
   }
   layout.required = std::max(options.user_col, options.item_col) + 1;
@@ -224,6 +225,7 @@ InteractionLog read_log(const std::string& path, const LogOptions& options) {
   }
   const Layout layout = choose_layout(fields, options, path, lines.number());
   log.has_time = layout.has_time;
+  log.columns = static_cast<int>(fields.size());
 
   // Pass 1: parse and filter into compact records with interned ids.
   text::IdInterner users, items;

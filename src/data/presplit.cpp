@@ -6,8 +6,9 @@
 //               user<TAB>n_1<TAB>...            SRNS form; line k belongs to test row k
 //   val         user<TAB>item                  optional (SRNS real data): row k is ranked against
 //                                              test row k's negatives, as the official code does
-// n_users and n_items are max id + 1 over all files, negatives included. Also the user<TAB>item
-// reader for per-user item sets (false-negative sets, ground truth).
+// n_users and n_items are max id + 1 over all files, negatives included (an id far beyond the ids
+// read is refused: text::dense_count). Also the user<TAB>item reader for per-user item sets
+// (false-negative sets, ground truth).
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -33,13 +34,14 @@ bool parse_ncf_key(std::string_view field, int32_t* user, int32_t* item) {
          text::parse_int32(text::trim(inside.substr(comma + 1)), item) && *user >= 0 && *item >= 0;
 }
 
-// Reads negatives aligned with `set.rows` in either form; returns the largest item seen.
-int32_t read_test_negatives(const std::string& path, EvalSet* set) {
+// Reads negatives aligned with `set.rows` in either form, noting their items in `items`. A line
+// holding its row's own target is refused unless `allow_target`.
+void read_test_negatives(const std::string& path, EvalSet* set, text::IdSpan* items,
+                         bool allow_target) {
   const std::string text = text::read_whole_file(path);
   text::LineCursor lines(text);
   std::string_view line;
   std::vector<int32_t> ids;
-  int32_t max_item = -1;
   size_t row = 0;
   while (lines.next(&line)) {
     if (text::is_blank(line)) continue;
@@ -82,7 +84,18 @@ int32_t read_test_negatives(const std::string& path, EvalSet* set) {
       throw DataError(at + ": " + std::to_string(count) + " negatives, but the first line has " +
                       std::to_string(set->n_neg));
     }
-    for (const int32_t id : ids) max_item = std::max(max_item, id);
+    for (const int32_t id : ids) {
+      if (id == expected.item && !allow_target) {
+        throw DataError(at + ": negative " + std::to_string(id) +
+                        " is the row's own target (test row " + std::to_string(row + 1) +
+                        ": user " + std::to_string(expected.user) + ", item " +
+                        std::to_string(expected.item) +
+                        "). NCF's own ml-1m.test.negative has 156 such rows; to keep them as "
+                        "they are, pass --allow-target-negatives (and --ties optimistic ranks "
+                        "the target as NCF's evaluator did)");
+      }
+      items->see(id, path, lines.number(), 1);
+    }
     set->negatives.insert(set->negatives.end(), ids.begin(), ids.end());
     ++row;
   }
@@ -90,29 +103,32 @@ int32_t read_test_negatives(const std::string& path, EvalSet* set) {
     throw DataError(path + ": " + std::to_string(row) + " negative lines for " +
                     std::to_string(set->rows.size()) + " test rows");
   }
-  return max_item;
 }
 
 }  // namespace
 
 Dataset read_presplit(const std::string& train_path, const std::string& test_path,
-                      const std::string& test_neg_path, const std::string& val_path) {
-  text::PairFile train = text::read_pair_file(train_path, kNoLimit, kNoLimit, true);
-  text::PairFile test = text::read_pair_file(test_path, kNoLimit, kNoLimit, true);
+                      const std::string& test_neg_path, const std::string& val_path,
+                      bool allow_target_negatives) {
+  text::IdSpan users, items;
+  const auto read_pairs = [&](const std::string& path) {
+    text::PairFile file = text::read_pair_file(path, kNoLimit, kNoLimit, true);
+    const int64_t n = static_cast<int64_t>(file.pairs.size());
+    users.see(file.max_user, path, file.max_user_line, n);
+    items.see(file.max_item, path, file.max_item_line, n);
+    return std::move(file.pairs);
+  };
+  const std::vector<Pair> train = read_pairs(train_path);
   Dataset data;
   data.source = train_path;
   data.protocol = "presplit";
-  data.test.rows = std::move(test.pairs);
-  int32_t max_user = std::max(train.max_user, test.max_user);
-  int32_t max_item = std::max(train.max_item, test.max_item);
-  if (!test_neg_path.empty()) {
-    max_item = std::max(max_item, read_test_negatives(test_neg_path, &data.test));
-  }
+  data.test.rows = read_pairs(test_path);
+  if (train.empty()) throw DataError(train_path + ": no training pairs");
+  if (data.test.rows.empty()) throw DataError(test_path + ": no test rows");
+  if (!test_neg_path.empty())
+    read_test_negatives(test_neg_path, &data.test, &items, allow_target_negatives);
   if (!val_path.empty()) {
-    text::PairFile val = text::read_pair_file(val_path, kNoLimit, kNoLimit, true);
-    max_user = std::max(max_user, val.max_user);
-    max_item = std::max(max_item, val.max_item);
-    data.val.rows = std::move(val.pairs);
+    data.val.rows = read_pairs(val_path);
     if (data.test.has_negatives()) {
       // Validation shares the test negatives row by row, so the rows must pair up.
       if (data.val.rows.size() != data.test.rows.size()) {
@@ -133,10 +149,10 @@ Dataset read_presplit(const std::string& train_path, const std::string& test_pat
       data.val.negatives = data.test.negatives;
     }
   }
-  if (max_user < 0 || max_item < 0) throw DataError(train_path + ": no interactions");
-  data.n_users = max_user + 1;
-  data.n_items = max_item + 1;
-  data.train = Csr::from_pairs(train.pairs, data.n_users);
+  const std::string why = "pre-split files have no id maps, so";
+  data.n_users = text::dense_count(users, "user", why);
+  data.n_items = text::dense_count(items, "item", why);
+  data.train = Csr::from_pairs(train, data.n_users);
   data.validate();
   return data;
 }

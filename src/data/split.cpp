@@ -277,6 +277,15 @@ Dataset split_log(const InteractionLog& log, const SplitOptions& options) {
       }
     }
   }
+  if (data.val.empty() && data.test.empty() && !options.allow_no_eval) {
+    throw DataError(
+        log.path + ": the split would have no validation and no test rows: " +
+        (loo ? "all " + std::to_string(data.n_users) +
+                   " users have fewer than 3 interactions, and leave-one-out keeps such users "
+                   "wholly in train"
+             : std::string("the --ratio shares round every user's held-out part to 0 rows")) +
+        ". Nothing could be evaluated; use --train-only to write a train-only split anyway");
+  }
   std::sort(data.val.rows.begin(), data.val.rows.end(), by_user_item);
   std::sort(data.test.rows.begin(), data.test.rows.end(), by_user_item);
   data.train = Csr::from_pairs(train, data.n_users);

@@ -210,10 +210,34 @@ PairFile read_pair_file(const std::string& path, int32_t user_limit, int32_t ite
                       " out of range (" + std::to_string(item_limit) + " items)");
     }
     out.pairs.push_back(p);
-    out.max_user = std::max(out.max_user, p.user);
-    out.max_item = std::max(out.max_item, p.item);
+    if (p.user > out.max_user) {
+      out.max_user = p.user;
+      out.max_user_line = lines.number();
+    }
+    if (p.item > out.max_item) {
+      out.max_item = p.item;
+      out.max_item_line = lines.number();
+    }
   }
   return out;
+}
+
+void IdSpan::see(int32_t id, const std::string& path, int64_t line, int64_t n) {
+  count += n;
+  if (id > max) {
+    max = id;
+    at = where(path, line);
+  }
+}
+
+int32_t dense_count(const IdSpan& ids, const std::string& kind, const std::string& why) {
+  constexpr int64_t kSlack = 1024;  // small hand-made files may leave a few ids unused
+  if (ids.max >= 0 && ids.max + int64_t{1} > 2 * ids.count + kSlack) {
+    throw DataError(ids.at + ": " + kind + " " + std::to_string(ids.max) + " is far beyond the " +
+                    std::to_string(ids.count) + " " + kind + " ids read; " + why + " the " + kind +
+                    " count is taken from the largest id, so ids must be dense (0 to count-1)");
+  }
+  return ids.max + 1;
 }
 
 IdInterner::IdInterner() : slots_(1024, -1), mask_(1023) {}

@@ -56,9 +56,25 @@ struct PairFile {
   std::vector<Pair> pairs;
   int32_t max_user = -1;
   int32_t max_item = -1;
+  int64_t max_user_line = 0;  // where the largest ids are, for messages
+  int64_t max_item_line = 0;
 };
 PairFile read_pair_file(const std::string& path, int32_t user_limit, int32_t item_limit,
                         bool allow_extra_columns);
+
+// The largest id of one kind (user or item) read from a set of files, where it was, and how
+// many ids of that kind were read.
+struct IdSpan {
+  int32_t max = -1;
+  std::string at;  // "file:line" of max
+  int64_t count = 0;
+  void see(int32_t id, const std::string& path, int64_t line, int64_t n);
+};
+
+// The count of dense ids 0..max inferred from the largest id seen. An id far beyond the number
+// of ids read is refused (DataError at its file:line, `why` saying why the count is inferred),
+// so no table is ever sized by one stray id.
+int32_t dense_count(const IdSpan& ids, const std::string& kind, const std::string& why);
 
 // Dense ids for string keys in order of first sight (open addressing, linear probing). The
 // interner keeps views: the keys' storage must outlive it.

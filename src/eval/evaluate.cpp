@@ -8,17 +8,23 @@
 
 namespace srns {
 
+EvalMode eval_mode_for(const EvalConfig& eval, const EvalSet& set, bool test) {
+  if (eval.mode == EvalMode::kAuto) {
+    return set.has_negatives() ? EvalMode::kSampled : EvalMode::kFull;
+  }
+  if (eval.mode == EvalMode::kSampled && !set.has_negatives()) {
+    throw std::invalid_argument(
+        std::string("--eval sampled needs sampled negatives for the ") +
+        (test ? "test" : "validation") + " rows (" + (test ? "test_neg.tsv" : "val_neg.tsv") +
+        "); make the split with `srns split --eval-negatives N` or use --eval full");
+  }
+  return eval.mode;
+}
+
 Metrics evaluate(Backend& backend, const Dataset& data, const EvalConfig& eval, bool test,
                  std::string* mode_used) {
   const EvalSet& set = test ? data.test : data.val;
-  EvalMode mode = eval.mode;
-  if (mode == EvalMode::kAuto) mode = set.has_negatives() ? EvalMode::kSampled : EvalMode::kFull;
-  if (mode == EvalMode::kSampled && !set.has_negatives()) {
-    throw std::invalid_argument(
-        std::string("--eval sampled needs sampled negatives for the ") +
-        (test ? "test" : "validation") +
-        " rows; make the split with `srns split --eval-negatives N` or use --eval full");
-  }
+  const EvalMode mode = eval_mode_for(eval, set, test);
   if (mode_used) *mode_used = to_string(mode);
   if (set.empty()) return {};
   if (mode == EvalMode::kSampled) {

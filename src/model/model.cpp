@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,6 +60,12 @@ void init_mlp_head(const MlpShape& shape, int32_t dim, uint64_t seed, std::vecto
   fill(sc.layer_offset(shape.depth), sc.out_width(), sc.out_width(), 1);
 }
 
+int64_t element_count(const std::vector<int64_t>& shape) {
+  int64_t count = 1;
+  for (const int64_t extent : shape) count *= extent;
+  return count;
+}
+
 }  // namespace
 
 ModelView view_of(const Model& m) {
@@ -97,6 +104,21 @@ Model init_model(const ModelConfig& config, int32_t n_users, int32_t n_items, ui
     }
   }
   return m;
+}
+
+void write_model(std::ostream& out, const Model& m) {
+  const int32_t kind = m.kind == ModelKind::kMlp ? 2 : m.kind == ModelKind::kMf ? 1 : 0;
+  const int32_t header[4] = {kind, m.n_users, m.n_items, m.dim};
+  out.write(kMagic, sizeof(kMagic));
+  out.write(reinterpret_cast<const char*>(header), sizeof(header));
+  if (m.kind == ModelKind::kMlp) {
+    const int32_t shape[2] = {m.mlp.activation, m.mlp.depth};
+    out.write(reinterpret_cast<const char*>(shape), sizeof(shape));
+    out.write(reinterpret_cast<const char*>(m.mlp.width), sizeof(int32_t) * m.mlp.depth);
+  }
+  for (const auto& a : param_arrays(m)) {
+    out.write(reinterpret_cast<const char*>(a.values->data()), a.values->size() * sizeof(float));
+  }
 }
 
 Model initial_model(const TrainConfig& config, int32_t n_users, int32_t n_items) {
@@ -140,18 +162,7 @@ void save_model(const Model& m, const std::string& path) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write model file " + tmp);
-    const int32_t kind = m.kind == ModelKind::kMlp ? 2 : m.kind == ModelKind::kMf ? 1 : 0;
-    const int32_t header[4] = {kind, m.n_users, m.n_items, m.dim};
-    out.write(kMagic, sizeof(kMagic));
-    out.write(reinterpret_cast<const char*>(header), sizeof(header));
-    if (m.kind == ModelKind::kMlp) {
-      const int32_t shape[2] = {m.mlp.activation, m.mlp.depth};
-      out.write(reinterpret_cast<const char*>(shape), sizeof(shape));
-      out.write(reinterpret_cast<const char*>(m.mlp.width), sizeof(int32_t) * m.mlp.depth);
-    }
-    out.write(reinterpret_cast<const char*>(m.user.data()), m.user.size() * sizeof(float));
-    out.write(reinterpret_cast<const char*>(m.item.data()), m.item.size() * sizeof(float));
-    out.write(reinterpret_cast<const char*>(m.head.data()), m.head.size() * sizeof(float));
+    write_model(out, m);
     if (!out) throw std::runtime_error("error while writing model file " + tmp);
   }
   // Rename last, so a crash never leaves a half-written model under the final name.
@@ -163,63 +174,83 @@ void save_model(const Model& m, const std::string& path) {
 Model load_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open model file " + path);
+  in.seekg(0, std::ios::end);
+  const int64_t size = static_cast<int64_t>(in.tellg());
+  in.seekg(0);
+  if (!in || size < 0) throw std::runtime_error("cannot read model file " + path);
+  return read_model(in, size, path);
+}
+
+Model read_model(std::istream& in, int64_t size, const std::string& name) {
   char magic[8];
   int32_t header[4];
+  constexpr int64_t kHeaderBytes = sizeof(magic) + sizeof(header);
   in.read(magic, sizeof(magic));
   in.read(reinterpret_cast<char*>(header), sizeof(header));
-  if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
-    throw std::runtime_error(path + " is not an srns model file");
+  if (!in || size < kHeaderBytes || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) {
+    throw std::runtime_error(name + " is not an srns model file");
   }
   if (header[0] < 0 || header[0] > 2 || header[1] <= 0 || header[2] <= 0 || header[3] <= 0 ||
       header[3] > kMaxDim) {
-    throw std::runtime_error(path + ": corrupt model header");
-  }
-  // The file must hold exactly the tables the header announces.
-  const ModelKind kind = header[0] == 2   ? ModelKind::kMlp
-                         : header[0] == 1 ? ModelKind::kMf
-                                          : ModelKind::kGmf;
-  MlpShape mlp;
-  if (kind == ModelKind::kMlp) {
-    int32_t shape[2];
-    in.read(reinterpret_cast<char*>(shape), sizeof(shape));
-    mlp.activation = shape[0];
-    mlp.depth = shape[1];
-    if (!in || mlp.depth < 1 || mlp.depth > kMaxMlpDepth || mlp.activation < kMlpSigmoid ||
-        mlp.activation > kMlpTanh) {
-      throw std::runtime_error(path + ": corrupt MLP shape in the model header");
-    }
-    in.read(reinterpret_cast<char*>(mlp.width), sizeof(int32_t) * mlp.depth);
-    for (int k = 0; k < mlp.depth; ++k) {
-      if (!in || mlp.width[k] < 1 || mlp.width[k] > kMaxMlpWidth) {
-        throw std::runtime_error(path + ": corrupt MLP width in the model header");
-      }
-    }
-  }
-  const int64_t floats =
-      (static_cast<int64_t>(header[1]) + header[2]) * header[3] + head_size(kind, header[3], mlp);
-  const std::streampos body = in.tellg();
-  in.seekg(0, std::ios::end);
-  const int64_t size = static_cast<int64_t>(in.tellg() - body);
-  in.seekg(body);
-  if (size != floats * static_cast<int64_t>(sizeof(float))) {
-    throw std::runtime_error(path + ": model file is truncated or has extra bytes (expected " +
-                             std::to_string(floats * sizeof(float)) + " bytes of weights, found " +
-                             std::to_string(size) + ")");
+    throw std::runtime_error(name + ": corrupt model header");
   }
   Model m;
-  m.kind = kind;
-  m.mlp = mlp;
+  m.kind = header[0] == 2 ? ModelKind::kMlp : header[0] == 1 ? ModelKind::kMf : ModelKind::kGmf;
   m.n_users = header[1];
   m.n_items = header[2];
   m.dim = header[3];
-  m.user.resize(static_cast<size_t>(m.n_users) * m.dim);
-  m.item.resize(static_cast<size_t>(m.n_items) * m.dim);
-  m.head.resize(head_size(kind, m.dim, mlp));
-  in.read(reinterpret_cast<char*>(m.user.data()), m.user.size() * sizeof(float));
-  in.read(reinterpret_cast<char*>(m.item.data()), m.item.size() * sizeof(float));
-  in.read(reinterpret_cast<char*>(m.head.data()), m.head.size() * sizeof(float));
-  if (!in) throw std::runtime_error(path + ": model file is truncated");
+  int64_t header_bytes = kHeaderBytes;
+  if (m.kind == ModelKind::kMlp) {
+    int32_t shape[2];
+    in.read(reinterpret_cast<char*>(shape), sizeof(shape));
+    m.mlp.activation = shape[0];
+    m.mlp.depth = shape[1];
+    if (!in || m.mlp.depth < 1 || m.mlp.depth > kMaxMlpDepth || m.mlp.activation < kMlpSigmoid ||
+        m.mlp.activation > kMlpTanh) {
+      throw std::runtime_error(name + ": corrupt MLP shape in the model header");
+    }
+    in.read(reinterpret_cast<char*>(m.mlp.width), sizeof(int32_t) * m.mlp.depth);
+    for (int k = 0; k < m.mlp.depth; ++k) {
+      if (!in || m.mlp.width[k] < 1 || m.mlp.width[k] > kMaxMlpWidth) {
+        throw std::runtime_error(name + ": corrupt MLP width in the model header");
+      }
+    }
+    header_bytes += static_cast<int64_t>(sizeof(shape) + sizeof(int32_t) * m.mlp.depth);
+  }
+  // The file must hold exactly the arrays the header announces; checked before allocating.
+  int64_t floats = 0;
+  for (const auto& a : param_arrays(m)) floats += element_count(a.shape);
+  const int64_t body = size - header_bytes;
+  if (body != floats * static_cast<int64_t>(sizeof(float))) {
+    throw std::runtime_error(name + ": model file is truncated or has extra bytes (expected " +
+                             std::to_string(floats * sizeof(float)) + " bytes of weights, found " +
+                             std::to_string(body) + ")");
+  }
+  for (const auto& a : param_arrays(m)) {
+    a.values->resize(static_cast<size_t>(element_count(a.shape)));
+    in.read(reinterpret_cast<char*>(a.values->data()), a.values->size() * sizeof(float));
+  }
+  if (!in) throw std::runtime_error(name + ": model file is truncated");
   return m;
+}
+
+std::string first_nonfinite_weight(const Model& model) {
+  for (const auto& a : param_arrays(model)) {
+    const std::vector<float>& v = *a.values;
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (std::isfinite(v[k])) continue;
+      std::ostringstream s;
+      s << a.name;
+      if (a.shape.size() == 2) {
+        s << "[" << k / a.shape[1] << "][" << k % a.shape[1] << "]";
+      } else {
+        s << "[" << k << "]";
+      }
+      s << " = " << v[k];
+      return s.str();
+    }
+  }
+  return "";
 }
 
 }  // namespace srns

@@ -6,8 +6,10 @@
 // epochs have passed without a strictly better value. Without a validation set every epoch
 // is evaluated on the test set (the paper's synthetic protocol), there is no early stopping,
 // and the final model is reported.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -16,6 +18,7 @@
 
 #include "srns/model.hpp"
 #include "srns/trainer.hpp"
+#include "train/checkpoint.hpp"
 #include "train/progress.hpp"
 #include "train/records.hpp"
 
@@ -53,14 +56,41 @@ std::string epoch_line(const EpochRecord& r, int epochs, const EvalConfig& eval,
   return s.str();
 }
 
-std::string metrics_table(const Metrics& m, const std::vector<int>& ks) {
-  std::ostringstream s;
-  s << "      k   recall     ndcg\n" << std::fixed << std::setprecision(4);
-  for (int k : ks) {
-    s << std::setw(7) << k << std::setw(9) << m.at("recall@" + std::to_string(k)) << std::setw(9)
-      << m.at("ndcg@" + std::to_string(k)) << "\n";
+PhaseSeconds phases_from_json(const nlohmann::json& j) {
+  PhaseSeconds p;
+  p.select_grad = j.value("select_grad", 0.0);
+  p.optimizer = j.value("optimizer", 0.0);
+  p.batches = j.value("batches", 0.0);
+  p.history = j.value("history", 0.0);
+  p.eval = j.value("eval", 0.0);
+  return p;
+}
+
+// Where a resumed run starts: the checkpoint's model and training state loaded into the
+// backend, the early-stopping state into `summary`, `best` and `best_metric`; the checkpoint's
+// epoch is returned. Refuses (naming the difference) other data or settings.
+int resume_from(const std::string& path, const Dataset& data, const nlohmann::json& config,
+                Backend& backend, RunSummary* summary, Model* best, double* best_metric,
+                double* seconds_before) {
+  const CheckpointMeta head = read_checkpoint_meta(path);
+  const std::string why = resume_mismatch(head, config, data_fingerprint(data));
+  if (!why.empty()) throw std::runtime_error("cannot resume from " + path + ": " + why);
+  Model model;
+  const CheckpointMeta meta = read_checkpoint(path, &model, best, &backend);
+  for (const Model* m : {static_cast<const Model*>(&model), static_cast<const Model*>(best)}) {
+    if (m->n_users != data.n_users || m->n_items != data.n_items ||
+        m->dim != config.at("model").at("dim").get<int>()) {
+      throw std::runtime_error(path + ": the checkpoint's models do not fit this data");
+    }
   }
-  return s.str();
+  backend.set_model(model);
+  summary->best_epoch = meta.best_epoch;
+  summary->best_val = meta.best_val.get<Metrics>();
+  summary->phases = phases_from_json(meta.phases);
+  summary->epochs_run = meta.epoch;
+  *best_metric = meta.best_metric;
+  *seconds_before = meta.seconds;
+  return meta.epoch;
 }
 
 }  // namespace
@@ -76,25 +106,60 @@ std::string draws_table(const MetricsOverDraws& d, const std::vector<int>& ks) {
   return s.str();
 }
 
-RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backend,
+RunSummary train(const Dataset& data, const TrainConfig& given, Backend& backend,
                  const RunOptions& options) {
-  validate(config);
+  validate(given);
   data.validate();
+  if (data.train.nnz() == 0) {
+    throw DataError(data.source + ": the training set is empty: there is nothing to train");
+  }
   std::ostream& log = options.log ? *options.log : std::cout;
+  RunSummary summary;
+  // Each set's ranking is decided now, on its own, so a set that cannot be ranked as asked stops
+  // the run before it starts, and the labels say what each set got.
+  const bool test_only = data.val.empty();
+  if (!data.val.empty()) {
+    summary.val_eval_mode = to_string(eval_mode_for(given.eval, data.val, false));
+  }
+  if (!data.test.empty()) {
+    summary.test_eval_mode = to_string(eval_mode_for(given.eval, data.test, true));
+  }
+  const bool evaluates = !data.val.empty() || !data.test.empty();
+  // A batch larger than the training set trains the same single batch per epoch as a batch of
+  // exactly its size, without buffers sized by the flag.
+  TrainConfig config = given;
+  config.batch_size = static_cast<int>(std::min<int64_t>(given.batch_size, data.train.nnz()));
+
   const auto run_start = Clock::now();
-  const Model init = initial_model(config, data.n_users, data.n_items);  // before any file
+  if (options.resume && options.out_dir.empty()) {
+    throw std::invalid_argument("resuming needs the run directory");
+  }
+  // Before any file is written; a resumed run's model comes from its checkpoint instead.
+  const Model init = options.resume
+                         ? init_model(config.model, data.n_users, data.n_items, config.seed)
+                         : initial_model(config, data.n_users, data.n_items);
   std::unique_ptr<RunDir> run_dir;
-  if (!options.out_dir.empty()) run_dir = std::make_unique<RunDir>(options.out_dir);
+  if (!options.out_dir.empty() && !options.resume) {
+    run_dir = std::make_unique<RunDir>(options.out_dir);
+  }
 
   const TrainingSet set = prepare_training_set(data, config);
   backend.setup(set, config, init);
 
-  RunSummary summary;
   summary.device = backend.describe();
-  const bool test_only = data.val.empty();
   const bool know_truth = !set.truth.empty();
-  if (run_dir) {
-    nlohmann::json cfg = to_json(config);
+  const nlohmann::json config_json = to_json(given);
+  const std::string checkpoint_path =
+      options.out_dir.empty() ? "" : options.out_dir + "/checkpoint.bin";
+  Model best_model = init;
+  double best_metric = 0.0, seconds_before = 0.0;
+  int first_epoch = 0;  // epochs already trained (a resumed run's checkpoint)
+  if (options.resume) {
+    first_epoch = resume_from(checkpoint_path, data, config_json, backend, &summary, &best_model,
+                              &best_metric, &seconds_before);
+    run_dir = std::make_unique<RunDir>(options.out_dir, first_epoch);
+  } else if (run_dir) {
+    nlohmann::json cfg = config_json;
     cfg["data"] = dataset_json(data);
     cfg["device_used"] = summary.device;
     run_dir->write_json("config.json", cfg);
@@ -103,27 +168,66 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     log << "srns: " << config.sampler << " on " << data.source << " (" << data.n_users << " users, "
         << data.n_items << " items, " << data.train.nnz() << " train pairs), " << summary.device
         << "\n";
+    if (config.batch_size < given.batch_size) {
+      log << "note: --batch-size " << given.batch_size << " is more than the " << data.train.nnz()
+          << " training pairs: each epoch is one batch of them all\n";
+    }
+    if (!summary.val_eval_mode.empty() && !summary.test_eval_mode.empty() &&
+        summary.val_eval_mode != summary.test_eval_mode) {
+      log << "note: validation uses " << summary.val_eval_mode << " ranking but test uses "
+          << summary.test_eval_mode << " ranking (each set is ranked by what it has: "
+          << "sampled where it has sampled negatives)\n";
+    }
+    if (!evaluates) {
+      log << "note: the data has no validation or test rows: nothing is evaluated and the "
+             "final model is kept\n";
+    }
+    if (options.resume) {
+      log << "resuming after epoch " << first_epoch << " from " << checkpoint_path
+          << " (best so far: epoch " << summary.best_epoch << ")\n";
+    }
   }
 
-  PhaseSeconds setup_phases;
-  backend.end_epoch(-1, &setup_phases);
-  const auto eval_start = Clock::now();
-  EpochRecord before;
-  before.val = evaluate(backend, data, config.eval, test_only, &summary.eval_mode);
-  before.phases.eval = seconds_since(eval_start);
-  before.seconds = before.phases.eval + setup_phases.history;
-  before.phases.history = setup_phases.history;
-  summary.best_val = before.val;
-  summary.best_epoch = 0;
-  Model best_model = init;
-  double best_metric =
-      before.val.count(config.eval.metric) ? before.val.at(config.eval.metric) : 0.0;
-  if (!options.quiet)
-    log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
-  if (run_dir) run_dir->append_epoch(to_json(before, test_only));
+  if (!options.resume) {
+    PhaseSeconds setup_phases;
+    backend.end_epoch(-1, &setup_phases);
+    const auto eval_start = Clock::now();
+    EpochRecord before;
+    if (evaluates) before.val = evaluate(backend, data, config.eval, test_only, nullptr);
+    before.phases.eval = seconds_since(eval_start);
+    before.seconds = before.phases.eval + setup_phases.history;
+    before.phases.history = setup_phases.history;
+    summary.best_val = before.val;
+    summary.best_epoch = 0;
+    best_metric = before.val.count(config.eval.metric) ? before.val.at(config.eval.metric) : 0.0;
+    if (!options.quiet) {
+      log << epoch_line(before, config.epochs, config.eval, false, test_only) << "\n";
+    }
+    if (run_dir) run_dir->append_epoch(to_json(before, test_only));
+  }
+
+  // A checkpoint of the run after `epoch`, with the best model in model.bin and the latest in
+  // last_model.bin beside it.
+  auto checkpoint = [&](int epoch) {
+    CheckpointMeta meta;
+    meta.epoch = epoch;
+    meta.best_epoch = summary.best_epoch;
+    meta.best_metric = best_metric;
+    meta.best_val = summary.best_val;
+    meta.phases = to_json(summary.phases);
+    meta.seconds = seconds_before + seconds_since(run_start);
+    meta.config = config_json;
+    meta.args = options.args;
+    meta.data = data_fingerprint(data);
+    const Model last = backend.get_model();
+    const Model& best = evaluates ? best_model : last;  // nothing evaluated: the latest is kept
+    write_checkpoint(checkpoint_path, meta, last, best, backend);
+    save_model(best, run_dir->file("model.bin"));
+    save_model(last, run_dir->file("last_model.bin"));
+  };
 
   ProgressBar bar(options.progress);
-  for (int t = 0; t < config.epochs; ++t) {
+  for (int t = first_epoch; t < config.epochs; ++t) {
     const auto epoch_start = Clock::now();
     EpochStats stats = backend.train_epoch(
         t, [&](int64_t done, int64_t total) { bar.update(t + 1, done, total); });
@@ -151,7 +255,10 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     }
     const bool last = t + 1 == config.epochs;
     bool improved = false;
-    if ((t + 1) % config.eval.every == 0 || last) {
+    if (!evaluates) {
+      summary.best_epoch = rec.epoch;  // nothing to compare: the latest model is kept
+      if (last) best_model = backend.get_model();
+    } else if ((t + 1) % config.eval.every == 0 || last) {
       const auto start = Clock::now();
       rec.val = evaluate(backend, data, config.eval, test_only, nullptr);
       stats.seconds.eval += seconds_since(start);
@@ -174,6 +281,21 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     }
     if (run_dir) run_dir->append_epoch(to_json(rec, test_only));
     summary.epochs.push_back(rec);
+    const int signal = options.stop ? options.stop->load() : 0;
+    if (run_dir && !last &&
+        (signal != 0 ||
+         (options.checkpoint_every > 0 && rec.epoch % options.checkpoint_every == 0))) {
+      checkpoint(rec.epoch);
+      if (signal != 0) {
+        throw RunInterrupted("stopped by signal " + std::to_string(signal) + " after epoch " +
+                                 std::to_string(rec.epoch) + ": checkpoint " + checkpoint_path +
+                                 ", best model so far (epoch " +
+                                 std::to_string(summary.best_epoch) + ") " +
+                                 run_dir->file("model.bin") +
+                                 "; continue with: srns train --resume " + options.out_dir,
+                             signal);
+      }
+    }
     if (!test_only && config.eval.patience > 0 &&
         rec.epoch - summary.best_epoch >= config.eval.patience) {
       summary.early_stopped = true;
@@ -185,26 +307,34 @@ RunSummary train(const Dataset& data, const TrainConfig& config, Backend& backen
     }
   }
 
+  if (run_dir) save_model(backend.get_model(), run_dir->file("last_model.bin"));
   backend.set_model(best_model);
   const auto test_start = Clock::now();
-  summary.test = evaluate(backend, data, config.eval, true, nullptr);
-  if (config.eval.neg_draws > 1) {
-    summary.test_draws = evaluate_over_draws(backend, data, config.eval, true);
+  if (!data.test.empty()) {
+    summary.test = evaluate(backend, data, config.eval, true, nullptr);
+    if (config.eval.neg_draws > 1) {
+      summary.test_draws = evaluate_over_draws(backend, data, config.eval, true);
+    }
   }
   summary.phases.eval += seconds_since(test_start);
-  summary.seconds = seconds_since(run_start);
+  summary.seconds = seconds_before + seconds_since(run_start);
   if (run_dir) {
     save_model(best_model, run_dir->file("model.bin"));
     run_dir->write_json("summary.json", to_json(summary));
+    std::remove(checkpoint_path.c_str());  // the run is complete: nothing is left to resume
   }
   if (!options.quiet) {
-    log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch))
-        << ", " << summary.eval_mode << " ranking, test metrics:\n"
-        << metrics_table(summary.test, config.eval.ks);
-    if (summary.test_draws.draws > 1) {
-      log << "test metrics over " << summary.test_draws.draws
-          << " negative draws (the split's and fresh ones), mean +- sd:\n"
-          << draws_table(summary.test_draws, config.eval.ks);
+    log << (test_only ? "final model" : "best model: epoch " + std::to_string(summary.best_epoch));
+    if (data.test.empty()) {
+      log << "; the data has no test rows, so it is not tested\n";
+    } else {
+      log << ", " << summary.test_eval_mode << " ranking, test metrics:\n"
+          << metrics_table(summary.test, config.eval.ks);
+      if (summary.test_draws.draws > 1) {
+        log << "test metrics over " << summary.test_draws.draws
+            << " negative draws (the split's and fresh ones), mean +- sd:\n"
+            << draws_table(summary.test_draws, config.eval.ks);
+      }
     }
     const PhaseSeconds& p = summary.phases;
     log << std::fixed << std::setprecision(3) << "time " << summary.seconds << "s, "

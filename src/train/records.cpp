@@ -1,7 +1,10 @@
 // JSON records and the run directory (records.hpp).
 #include "train/records.hpp"
 
+#include <cstdio>
 #include <filesystem>
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
 
 #include "srns/sampler.hpp"
@@ -87,10 +90,16 @@ nlohmann::json to_json(const PhaseSeconds& p) {
 }
 
 nlohmann::json dataset_json(const Dataset& d) {
-  return {
+  nlohmann::json j = {
       {"source", d.source},         {"protocol", d.protocol},         {"users", d.n_users},
       {"items", d.n_items},         {"train", d.train.nnz()},         {"val", d.val.rows.size()},
       {"test", d.test.rows.size()}, {"eval_negatives", d.test.n_neg}, {"truth", d.truth.nnz()}};
+  // The split directory as an absolute path, so export and recommend find it from anywhere.
+  std::error_code ec;
+  if (std::filesystem::is_directory(d.source, ec)) {
+    j["split_dir"] = std::filesystem::absolute(d.source, ec).lexically_normal().string();
+  }
+  return j;
 }
 
 nlohmann::json to_json(const EpochRecord& r, bool test_only) {
@@ -114,6 +123,9 @@ nlohmann::json to_json(const MetricsOverDraws& d) {
 }
 
 nlohmann::json to_json(const RunSummary& s) {
+  nlohmann::json modes = nlohmann::json::object();  // per set: each decides its own ranking
+  if (!s.val_eval_mode.empty()) modes["val"] = s.val_eval_mode;
+  if (!s.test_eval_mode.empty()) modes["test"] = s.test_eval_mode;
   nlohmann::json j = {{"best_epoch", s.best_epoch},
                       {"epochs_run", s.epochs_run},
                       {"early_stopped", s.early_stopped},
@@ -123,9 +135,19 @@ nlohmann::json to_json(const RunSummary& s) {
                       {"seconds_per_epoch", s.epochs_run ? s.phases.total() / s.epochs_run : 0.0},
                       {"phases", to_json(s.phases)},
                       {"device", s.device},
-                      {"eval_mode", s.eval_mode}};
+                      {"eval_mode", modes}};
   if (s.test_draws.draws > 1) j["test_neg_draws"] = to_json(s.test_draws);
   return j;
+}
+
+std::string metrics_table(const Metrics& m, const std::vector<int>& ks) {
+  std::ostringstream s;
+  s << "      k   recall     ndcg\n" << std::fixed << std::setprecision(4);
+  for (int k : ks) {
+    s << std::setw(7) << k << std::setw(9) << m.at("recall@" + std::to_string(k)) << std::setw(9)
+      << m.at("ndcg@" + std::to_string(k)) << "\n";
+  }
+  return s.str();
 }
 
 RunDir::RunDir(const std::string& path) : path_(path) {
@@ -138,6 +160,37 @@ RunDir::RunDir(const std::string& path) : path_(path) {
   fs::create_directories(path);
   epochs_.open(file("epochs.jsonl"));
   if (!epochs_) throw std::runtime_error("cannot write " + file("epochs.jsonl"));
+}
+
+RunDir::RunDir(const std::string& path, int last_epoch) : path_(path) {
+  const std::string name = file("epochs.jsonl");
+  std::ifstream in(name);
+  if (!in) throw std::runtime_error("cannot read " + name + " to resume the run");
+  std::string kept, line;
+  int expect = 0;  // the lines are epochs 0, 1, 2, ...: keep them while they are whole
+  while (expect <= last_epoch && std::getline(in, line)) {
+    const nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
+    if (row.is_discarded() || !row.is_object() || row.value("epoch", -1) != expect) break;
+    kept += line + "\n";
+    ++expect;
+  }
+  if (expect != last_epoch + 1) {
+    throw std::runtime_error(name + " holds epochs 0 to " + std::to_string(expect - 1) +
+                             " only, but the checkpoint is of epoch " + std::to_string(last_epoch) +
+                             ": cannot resume");
+  }
+  in.close();
+  const std::string tmp = name + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << kept;
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), name.c_str()) != 0) {
+    throw std::runtime_error("cannot move " + tmp + " to " + name);
+  }
+  epochs_.open(name, std::ios::app);
+  if (!epochs_) throw std::runtime_error("cannot write " + name);
 }
 
 void RunDir::write_json(const std::string& name, const nlohmann::json& value) const {

@@ -286,6 +286,27 @@ TEST(CudaBackend, DescribesDeviceLayoutAndGradientMode) {
   EXPECT_NE(s.find("deterministic gradients"), std::string::npos) << s;
 }
 
+// score_users on the GPU: the score-matrix kernel, bit for bit the CPU's score.
+TEST(CudaBackend, ScoreUsersMatchesTheCpuBitForBit) {
+  SRNS_SKIP_WITHOUT_GPU();
+  const Dataset data = testing::parity_data(300, 400, 12000, 5);
+  TrainConfig c = e2e_config("uniform");
+  const Model model = init_model(c.model, data.n_users, data.n_items, 9);
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
+  std::unique_ptr<Backend> cpu = make_cpu_backend(2);
+  gpu->setup(prepare_training_set(data, c), c, model);
+  cpu->setup(prepare_training_set(data, c), c, model);
+  const std::vector<int32_t> users = {0, 299, 41, 41, 7};
+  const std::vector<float> want = cpu->score_users(users);
+  const std::vector<float> got = gpu->score_users(users);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    ASSERT_EQ(got[k], want[k]) << "user " << users[k / data.n_items] << " item "
+                               << k % data.n_items;
+  }
+  EXPECT_THROW(gpu->score_users({data.n_users}), std::out_of_range);
+}
+
 // The default mode replays one CUDA Graph per batch of at most three kernels (the sampler's
 // fused step, the reduction, the optimiser), for every sampler of the registry with every
 // optimiser; the graph's kernel nodes are what the backend counts.
