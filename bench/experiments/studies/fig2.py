@@ -72,3 +72,17 @@ def report(runs, out):
         f.write("# Fig. 2: last-50-epoch test metrics (mean ± sd over seeds)\n\n")
         f.write(rp.markdown_table(header, lines))
 
+    device = rp.short_device(rows[0]["device"]) if rows else "?"
+    for set_name in SETS:
+        series = []
+        for (semantics, s, method), g in rp.group(rows, ("semantics", "set", "method")).items():
+            if s != set_name:
+                continue
+            by = rp.group(g, ("sigma",))
+            xs = sorted(k[0] for k in by)
+            series.append((f"{method} ({semantics})", xs,
+                           [rp.mean_sd([r["recall@1_last50"] for r in by[(x,)]])[0] for x in xs]))
+        if series:
+            rp.plot_lines(os.path.join(out, f"recall1_{set_name}.png"),
+                          f"Fig. 2: last-50-epoch test Recall@1 against sigma, srns-syn {set_name}, "
+                          f"mean of seeds\ndevice: {device}", series, "sigma", "test Recall@1")
