@@ -123,19 +123,8 @@ class SrnsSynSampler : public Sampler {
       test_off_.assign(test.offsets, s.stream);
       test_cols_.assign(test.cols, s.stream);
     }
+    view_ = syn_view_settings(c, d.n_users, d.n_items, s.fn_sets.off != nullptr);
     SrnsSynView& v = view_;
-    v = SrnsSynView{};
-    v.n_users = d.n_users;
-    v.n_items = d.n_items;
-    v.s1 = c.srns.s1;
-    v.s2 = c.srns.s2;
-    v.fn_num = s.fn_sets.off ? c.srns.fn_num : 0;
-    v.seed = c.seed;
-    v.inv_tau = 1.0f / c.srns.tau;
-    v.fresh_scores = sampler_option(c, "syn-scores") == kSynScoresFresh;
-    v.p_pos_criterion = sampler_option(c, "syn-criterion") == kSynCriterionPPos;
-    v.per_pair_refresh = sampler_option(c, "syn-refresh") == kSynRefreshPair;
-    v.exclude_test = sampler_option(c, "syn-candidates") == kSynCandidatesNoTest;
     v.train_off = s.train.off;
     v.train_cols = s.train.cols;
     v.test_off = test_off_.empty() ? nullptr : test_off_.data();

@@ -23,6 +23,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "srns/config.hpp"
 #include "srns/draws.hpp"
 #include "srns/hd.hpp"
 #include "srns/math.hpp"
@@ -150,6 +151,25 @@ SRNS_HD void syn_refresh(const SrnsSynView& v, const Scorer& sc, const float* ct
   }
   top_n_indices(key, m, keep, top);
   for (int k = 0; k < keep; ++k) mem[fn_u + k] = cand[top[k]];
+}
+
+// The view's settings from the run's flags, the same for both twins; the table pointers
+// (train, test, false-negative sets, scores, sd) are each backend's to set.
+inline SrnsSynView syn_view_settings(const TrainConfig& c, int32_t n_users, int32_t n_items,
+                                     bool has_fn_sets) {
+  SrnsSynView v{};
+  v.n_users = n_users;
+  v.n_items = n_items;
+  v.s1 = c.srns.s1;
+  v.s2 = c.srns.s2;
+  v.fn_num = has_fn_sets ? c.srns.fn_num : 0;
+  v.seed = c.seed;
+  v.inv_tau = 1.0f / c.srns.tau;
+  v.fresh_scores = sampler_option(c, "syn-scores") == kSynScoresFresh;
+  v.p_pos_criterion = sampler_option(c, "syn-criterion") == kSynCriterionPPos;
+  v.per_pair_refresh = sampler_option(c, "syn-refresh") == kSynRefreshPair;
+  v.exclude_test = sampler_option(c, "syn-candidates") == kSynCandidatesNoTest;
+  return v;
 }
 
 inline SamplerInfo srns_syn_info() {
