@@ -79,6 +79,7 @@ def make_splits(binary, data_dir, datasets):
                    "--train", os.path.join(ncf, "ml-1m.train.pairs.tsv"),
                    "--test", os.path.join(ncf, "ml-1m.test.rating"),
                    "--test-negatives", os.path.join(ncf, "ml-1m.test.negative"),
+                   "--allow-target-negatives",
                    "--val-from-train", "--out", out]
         print(" ".join(cmd), flush=True)
         subprocess.run(cmd, check=True)

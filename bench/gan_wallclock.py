@@ -90,6 +90,7 @@ def prepare_split(name, a):
                "--train", os.path.join(ncf, "ml-1m.train.pairs.tsv"),
                "--test", os.path.join(ncf, "ml-1m.test.rating"),
                "--test-negatives", os.path.join(ncf, "ml-1m.test.negative"),
+               "--allow-target-negatives",
                "--val-from-train", "--eval-negatives", "99", "--seed", str(a.seed), "--out", out]
     run(cmd, out + ".log")
     return out

@@ -24,6 +24,7 @@ if [ ! -f "$out/ml1m-ncf/train.tsv" ]; then
     "$ncf/ml-1m.train.pairs.tsv" > "$out/ml1m-ncf-src/train.tsv"
   "$srns" split --format ncf --train "$out/ml1m-ncf-src/train.tsv" \
     --test "$ncf/ml-1m.test.rating" --test-negatives "$ncf/ml-1m.test.negative" \
+    --allow-target-negatives \
     --val "$out/ml1m-ncf-src/val.tsv" --out "$out/ml1m-ncf"
 fi
 if [ ! -f "$out/ml1m-ncf-all-pairs/train.tsv" ]; then

@@ -90,7 +90,9 @@ def main():
                               f"{seconds:.0f} s", flush=True)
         if failures:
             print(f"{len(failures)} runs failed; the report covers the finished ones")
-    finished = [r for r in runs if r.done()]
+    # The report covers every finished run of the study, not only the --only subset, so a
+    # process that runs part of a study never shrinks the study's tables.
+    finished = [r for r in study.runs() if r.done()]
     if finished:
         out = os.path.join(runner.RESULTS, a.study)
         os.makedirs(out, exist_ok=True)

@@ -39,6 +39,7 @@ def _ncf_ml1m(out):
     n = os.path.join(SHARED, "ncf")
     return ["split", "--format", "ncf", "--train", f"{n}/ml-1m.train.pairs.tsv",
             "--test", f"{n}/ml-1m.test.rating", "--test-negatives", f"{n}/ml-1m.test.negative",
+            "--allow-target-negatives",
             "--val-from-train", "--eval-negatives", "99", "--out", out]
 
 
