@@ -207,6 +207,20 @@ TEST(EpochOrder, IsADeterministicPermutationSortedByKey) {
   EXPECT_NE(order, identity);
 }
 
+// The threads share the keys and each radix pass; the order is the same for any team, on a
+// size above the one-thread cut-off (and with ties between keys: 2^17 keys of 32 bits).
+TEST(EpochOrder, SameForAnyThreadCount) {
+  const int64_t n = (int64_t{1} << 17) + 3;
+  const std::vector<int64_t> one = epoch_order(5, 2, n, 1);
+  for (int threads : {2, 3, 4}) {
+    EXPECT_EQ(epoch_order(5, 2, n, threads), one) << threads << " threads";
+  }
+  for (int64_t e = 1; e < n; ++e) {
+    const uint32_t k0 = shuffle_key(5, 2, one[e - 1]), k1 = shuffle_key(5, 2, one[e]);
+    ASSERT_TRUE(k0 < k1 || (k0 == k1 && one[e - 1] < one[e])) << "position " << e;
+  }
+}
+
 TEST(EpochOrder, SmallSizes) {
   EXPECT_TRUE(epoch_order(1, 0, 0).empty());
   EXPECT_EQ(epoch_order(1, 0, 1), std::vector<int64_t>{0});

@@ -101,8 +101,18 @@ std::unique_ptr<Backend> make_cuda_backend(int gpu = 0);
 std::string cuda_device_report();
 
 // Canonical epoch order of n training pairs: indices sorted by shuffle_key (sampler.hpp),
-// ties by index. Both backends train pairs in this order.
-std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n);
+// ties by index. Both backends train pairs in this order. `threads` share the work on the CPU;
+// the order is the same for any number of them.
+std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n, int threads = 1);
+
+// The radix sort's buffers, kept from one epoch to the next by the CPU backend so that an
+// epoch allocates (and page-faults) nothing.
+struct EpochOrderScratch {
+  std::vector<uint64_t> word, next;
+};
+// The same order written into *order, reusing its capacity and the scratch's.
+void epoch_order(uint64_t seed, int epoch, int64_t n, int threads, EpochOrderScratch* scratch,
+                 std::vector<int64_t>* order);
 
 // Batches of an epoch of n > 0 pairs: n / B, or ceil(n / B) with keep_last; at least one
 // (a single short batch when n < B). Zero when n = 0.

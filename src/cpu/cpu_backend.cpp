@@ -97,6 +97,7 @@ class CpuBackend final : public Backend {
   bool row_gradients_ = false;      // the unit gives row gradients (ENMF)
   std::vector<int32_t> pair_user_;  // CSR row of each training pair
   cpu::EpochPairs pairs_;           // the epoch's pairs in training order
+  EpochOrderScratch order_scratch_;  // epoch_order's sort buffers
   // Per-batch buffers.
   std::vector<int32_t> negative_;
   cpu::StepOutput out_;
@@ -216,8 +217,8 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   auto start = Clock::now();
   sampler_->begin_epoch(epoch, cpu::view_of(model_));
   if (!row_gradients_) {
-    cpu::epoch_pairs(epoch_order(config_.seed, epoch, d.train.nnz()), pair_user_.data(),
-                     d.train.cols.data(), &pairs_);
+    epoch_order(config_.seed, epoch, d.train.nnz(), threads_, &order_scratch_, &pairs_.pair);
+    cpu::fill_epoch_pairs(pair_user_.data(), d.train.cols.data(), &pairs_, threads_);
   }
   stats.seconds.select_grad += seconds_since(start);
   const int64_t n_batches = sampler_->batches(

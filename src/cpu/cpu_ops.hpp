@@ -43,8 +43,11 @@ struct EpochPairs {
   }
 };
 
-void epoch_pairs(const std::vector<int64_t>& order, const int32_t* pair_user,
-                 const int32_t* train_cols, EpochPairs* out);
+void epoch_pairs(std::vector<int64_t> order, const int32_t* pair_user, const int32_t* train_cols,
+                 EpochPairs* out, int threads = 1);
+// The same from the order already in out->pair (the backend's buffers, reused every epoch).
+void fill_epoch_pairs(const int32_t* pair_user, const int32_t* train_cols, EpochPairs* out,
+                      int threads);
 
 // A batch's slots grouped by user: slot[begin[g] .. begin[g + 1]) are the slots k of group g
 // in increasing k, groups by increasing user; begin has one entry per group plus the end.
