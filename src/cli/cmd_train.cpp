@@ -345,7 +345,9 @@ int cmd_train(int argc, char** argv) {
       "MLP hidden widths, input 2F (NCF's tower at F = 32: 32,16,8, halving); Glorot-uniform "
       "weights",
       cxxopts::value<std::string>()->default_value(mlp_layers_text(d.model.mlp)))(
-      "mlp-activation", "MLP activation: sigmoid (the SRNS paper's), relu (NCF's) or tanh",
+      "mlp-activation",
+      "MLP activation: sigmoid (the SRNS paper's), relu (NCF's) or tanh (trains where a "
+      "hard-negative sampler, SRNS or DNS, stalls the sigmoid tower on small data)",
       cxxopts::value<std::string>()->default_value("sigmoid"))(
       "dim", "Embedding dimension F",
       cxxopts::value<std::string>()->default_value(std::to_string(d.model.dim)))(
