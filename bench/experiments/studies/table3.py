@@ -94,3 +94,27 @@ def report(runs, out):
             f.write(common.table(part, ("sampler", "value"), paper) + "\n")
         f.write("Grid (seed 1, validation NDCG@1): " + "; ".join(
             f"{s} {g[0]} {'/'.join(g[1])}" for s, g in GRID.items() if g) + "\n")
+        f.write("\nRows above appear once a sampler's grid and its seeds 2 and 3 are done. The "
+                "seed-1 runs finished so far, the grid's choice marked:\n\n")
+        for data in DATASETS:
+            seed1 = [r for r in runs if r.tags["data"] == data and r.seed == 1]
+            if seed1:
+                f.write(f"### {data}, seed 1\n\n" + _seed1_table(seed1) + "\n")
+
+
+def _seed1_table(runs):
+    """Validation and test NDCG@1 of seed-1 runs (the grid), the chosen value starred."""
+    lines = ["| sampler | value | val N@1 | test N@1 | test N@1 over draws | best epoch / run |",
+             "|---|---|---|---|---|---|"]
+    for r in runs:
+        with open(os.path.join(r.dir, "summary.json")) as f:
+            s = json.load(f)
+        sampler, value = r.tags["sampler"], r.tags["value"]
+        star = " *" if GRID[sampler] and value == chosen(r.tags["data"], sampler) else ""
+        draws = s.get("test_neg_draws")
+        lines.append(
+            f"| {sampler} | {value}{star} | {s['best_val']['ndcg@1']:.4f} | "
+            f"{s['test']['ndcg@1']:.4f} | "
+            + (f"{draws['mean']['ndcg@1']:.4f} ± {draws['sd']['ndcg@1']:.4f}" if draws else "-")
+            + f" | {s['best_epoch']} / {s['epochs_run']} |")
+    return "\n".join(lines) + "\n"
