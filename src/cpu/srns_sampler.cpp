@@ -9,6 +9,7 @@
 // its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and the
 // user's memory row is refreshed in place (eq. 3), once per user per batch.
 #include "cpu/cpu_ops.hpp"
+#include "cpu/huge_pages.hpp"
 #include "cpu/sampler.hpp"
 #include "srns/samplers/srns.hpp"
 #include "train/srns_layout.hpp"
@@ -76,9 +77,10 @@ class SrnsSampler : public Sampler {
   int threads_ = 1;
   int epoch_ = 0;
   SrnsLayout layout_;
-  std::vector<int32_t> pools_, memory_;
-  std::vector<float> hist_, hist_tracked_;               // float history (one pair empty)
-  std::vector<uint16_t> hist_half_, hist_tracked_half_;  // binary16 history
+  HugeVector<int32_t> pools_;
+  std::vector<int32_t> memory_;
+  HugeVector<float> hist_, hist_tracked_;               // float history (one pair empty)
+  HugeVector<uint16_t> hist_half_, hist_tracked_half_;  // binary16 history
   std::vector<int32_t> tracked_user_, tracked_item_;
   BatchGroups groups_;
 };

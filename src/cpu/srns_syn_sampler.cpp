@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cpu/cpu_ops.hpp"
+#include "cpu/huge_pages.hpp"
 #include "cpu/sampler.hpp"
 #include "srns/samplers/srns_syn.hpp"
 #include "train/state_io.hpp"
@@ -126,7 +127,7 @@ class SrnsSynSampler : public Sampler {
   Csr test_;
   SrnsSynView view_{};
   std::vector<int32_t> memory_;
-  std::vector<float> records_, sd_;
+  HugeVector<float> records_, sd_;  // read at random (huge_pages.hpp)
   BatchGroups groups_;
 };
 

@@ -12,8 +12,8 @@
 
 namespace srns {
 
-template <typename T>
-void write_array(std::ostream& out, const std::vector<T>& v) {
+template <typename T, typename A>
+void write_array(std::ostream& out, const std::vector<T, A>& v) {
   static_assert(std::is_trivially_copyable_v<T>, "raw arrays only");
   const int64_t n = static_cast<int64_t>(v.size());
   out.write(reinterpret_cast<const char*>(&n), sizeof(n));
@@ -22,8 +22,8 @@ void write_array(std::ostream& out, const std::vector<T>& v) {
 
 // Reads an array written by write_array into v, which must already have the expected size;
 // `what` names it in the error.
-template <typename T>
-void read_array(std::istream& in, std::vector<T>* v, const std::string& what) {
+template <typename T, typename A>
+void read_array(std::istream& in, std::vector<T, A>* v, const std::string& what) {
   int64_t n = -1;
   in.read(reinterpret_cast<char*>(&n), sizeof(n));
   if (!in || n != static_cast<int64_t>(v->size())) {
