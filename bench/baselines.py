@@ -24,6 +24,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "experiments"))
+import runner  # noqa: E402  (the ML-1M NCF split's flags)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SHARED = os.environ.get("SRNS_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
@@ -69,13 +72,8 @@ def make_splits(binary, data_dir, datasets):
             cmd = [binary, "split", "--input", os.path.join(SHARED, "ml-100k", "u.data"),
                    "--min-rating", "4", "--out", out]
         else:
-            ncf = os.path.join(SHARED, "ncf")
-            cmd = [binary, "split", "--format", "ncf",
-                   "--train", os.path.join(ncf, "ml-1m.train.pairs.tsv"),
-                   "--test", os.path.join(ncf, "ml-1m.test.rating"),
-                   "--test-negatives", os.path.join(ncf, "ml-1m.test.negative"),
-                   "--allow-target-negatives",
-                   "--val-from-train", "--out", out]
+            cmd = ([binary, "split"] + runner.ncf_ml1m_split_flags(os.path.join(SHARED, "ncf")) +
+                   ["--out", out])
         print(" ".join(cmd), flush=True)
         subprocess.run(cmd, check=True)
     return paths

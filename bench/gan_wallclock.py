@@ -33,6 +33,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "experiments"))
+import runner  # noqa: E402  (the ML-1M NCF split's flags)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SAMPLERS = ["uniform", "rns-as", "irgan", "advir", "srns"]
@@ -85,13 +88,8 @@ def prepare_split(name, a):
         cmd = [a.binary, "split", "--input", os.path.join(a.data_root, "ml-100k", "u.data"),
                "--min-rating", "4", "--seed", str(a.seed), "--out", out]
     else:
-        ncf = os.path.join(a.data_root, "ncf")
-        cmd = [a.binary, "split", "--format", "ncf",
-               "--train", os.path.join(ncf, "ml-1m.train.pairs.tsv"),
-               "--test", os.path.join(ncf, "ml-1m.test.rating"),
-               "--test-negatives", os.path.join(ncf, "ml-1m.test.negative"),
-               "--allow-target-negatives",
-               "--val-from-train", "--eval-negatives", "99", "--seed", str(a.seed), "--out", out]
+        cmd = ([a.binary, "split"] + runner.ncf_ml1m_split_flags(os.path.join(a.data_root, "ncf")) +
+               ["--eval-negatives", "99", "--seed", str(a.seed), "--out", out])
     run(cmd, out + ".log")
     return out
 

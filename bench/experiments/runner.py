@@ -35,12 +35,20 @@ def srns_binary():
 
 # ---- datasets -------------------------------------------------------------------------------
 
+def ncf_ml1m_split_flags(ncf_dir):
+    """`srns split` flags of ML-1M in NCF's split (../shared/data/ncf): the reconstructed train
+    pairs, the time-based test item with NCF's negatives (156 of whose rows hold their own
+    target, kept with --allow-target-negatives), validation carved out of train. Shared by the
+    bench scripts that train on it; each adds --eval-negatives, --seed and --out."""
+    return ["--format", "ncf", "--train", os.path.join(ncf_dir, "ml-1m.train.pairs.tsv"),
+            "--test", os.path.join(ncf_dir, "ml-1m.test.rating"),
+            "--test-negatives", os.path.join(ncf_dir, "ml-1m.test.negative"),
+            "--allow-target-negatives", "--val-from-train"]
+
+
 def _ncf_ml1m(out):
-    n = os.path.join(SHARED, "ncf")
-    return ["split", "--format", "ncf", "--train", f"{n}/ml-1m.train.pairs.tsv",
-            "--test", f"{n}/ml-1m.test.rating", "--test-negatives", f"{n}/ml-1m.test.negative",
-            "--allow-target-negatives",
-            "--val-from-train", "--eval-negatives", "99", "--out", out]
+    return (["split"] + ncf_ml1m_split_flags(os.path.join(SHARED, "ncf")) +
+            ["--eval-negatives", "99", "--out", out])
 
 
 def _ml100k(out):
