@@ -22,6 +22,8 @@
 //      positives; eq. 4 for each pair; the refresh's Gumbel-top-k with exact logarithms only
 //      near the cut (gumbel_top.hpp). The kept candidates are the non-injected memory entries,
 //      whose scores the selection already has.
+#include <vector>
+
 #include "cpu/cpu_ops.hpp"
 #include "cpu/gumbel_top.hpp"
 #include "cpu/philox_simd.hpp"
@@ -44,6 +46,30 @@ int extension_blocks(int s2) {
 int gumbel_blocks(int m) {
   const int b = (m + 3) / 4;
   return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
+}
+
+// refresh_candidates (samplers/srns.hpp) with "already a candidate" as a bit test in `taken`
+// (a thread's bitmap over the pool slots, all clear on entry and on return) instead of a scan
+// of the candidates so far: the same words of `ext`, the same accepted slots in the same order.
+int refresh_candidates_bitmap(const SrnsView& v, int fn_u, const int32_t* mem,
+                              PrefetchedStream* ext, uint64_t* taken, int32_t* cand) {
+  const int keep = v.s1 - fn_u;
+  const auto bit = [](int32_t x) { return uint64_t{1} << (x & 63); };
+  for (int k = 0; k < keep; ++k) {
+    cand[k] = mem[fn_u + k];
+    taken[cand[k] >> 6] |= bit(cand[k]);
+  }
+  const uint32_t range = static_cast<uint32_t>(v.pool_size);
+  for (int k = keep; k < keep + v.s2; ++k) {
+    int32_t c;
+    do {
+      c = static_cast<int32_t>(ext->below(range));
+    } while (taken[c >> 6] & bit(c));
+    taken[c >> 6] |= bit(c);
+    cand[k] = c;
+  }
+  for (int k = 0; k < keep + v.s2; ++k) taken[cand[k] >> 6] = 0;
+  return keep + v.s2;
 }
 
 // A history run's line (or two, where the run straddles a line boundary).
@@ -89,7 +115,7 @@ struct StepContext {
     return !history ? 0 : w.n_pairs < kInlinePositives ? w.n_pairs : kInlinePositives;
   }
 
-  void stage_a(GroupWork* w, int32_t g) const {
+  void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
     w->g = g;
     w->first = groups.begin[g];
     w->n_pairs = groups.begin[g + 1] - w->first;
@@ -109,7 +135,7 @@ struct StepContext {
     w->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(w->keep + v.s2));
     PrefetchedStream* const streams[2] = {&ext, &w->gum};
     fill_streams(streams, 2);
-    w->m = refresh_candidates(v, w->fn_u, w->mem, &ext, w->cand);
+    w->m = refresh_candidates_bitmap(v, w->fn_u, w->mem, &ext, taken, w->cand);
     for (int k = 0; k < w->m; ++k) __builtin_prefetch(pool + w->cand[k]);
   }
 
@@ -185,14 +211,18 @@ void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
   const StepContext s{v, p, batch, groups, model, memory, negative, !p.random_selection};
   const int32_t n_groups = groups.groups();
   with_scorer(model, [&](const auto& sc) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int32_t c0 = 0; c0 < n_groups; c0 += kGroupChunk) {
-      const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
-      GroupWork work[3];
-      for (int32_t g = c0; g < c1 + 2; ++g) {
-        if (g < c1) s.stage_a(&work[g % 3], g);
-        if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
-        if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc);
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<uint64_t> taken((v.pool_size + 63) / 64, 0);  // refresh_candidates_bitmap
+#pragma omp for schedule(dynamic, 1)
+      for (int32_t c0 = 0; c0 < n_groups; c0 += kGroupChunk) {
+        const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
+        GroupWork work[3];
+        for (int32_t g = c0; g < c1 + 2; ++g) {
+          if (g < c1) s.stage_a(&work[g % 3], g, taken.data());
+          if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
+          if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc);
+        }
       }
     }
   });
