@@ -59,16 +59,20 @@ int refresh_candidates_bitmap(const SrnsView& v, int fn_u, const int32_t* mem,
     cand[k] = mem[fn_u + k];
     taken[cand[k] >> 6] |= bit(cand[k]);
   }
+  // The first S2 words map to slots in one vectorisable pass; each repeat (rare) is made up by
+  // one more word of the stream, in order.
   const uint32_t range = static_cast<uint32_t>(v.pool_size);
-  for (int k = keep; k < keep + v.s2; ++k) {
-    int32_t c;
-    do {
-      c = static_cast<int32_t>(ext->below(range));
-    } while (taken[c >> 6] & bit(c));
+  uint32_t slot[kMaxCandidates];
+  ext->take(v.s2, slot);
+  for (int j = 0; j < v.s2; ++j) slot[j] = word_below(slot[j], range);
+  int k = keep;
+  for (int j = 0; k < keep + v.s2; ++j) {
+    const int32_t c = static_cast<int32_t>(j < v.s2 ? slot[j] : ext->below(range));
+    if (taken[c >> 6] & bit(c)) continue;
     taken[c >> 6] |= bit(c);
-    cand[k] = c;
+    cand[k++] = c;
   }
-  for (int k = 0; k < keep + v.s2; ++k) taken[cand[k] >> 6] = 0;
+  for (int x = 0; x < keep + v.s2; ++x) taken[cand[x] >> 6] = 0;
   return keep + v.s2;
 }
 
@@ -93,6 +97,16 @@ struct GroupWork {
   int32_t items[kMaxMemory + kMaxCandidates + kInlinePositives];
   HistoryRun runs[kMaxMemory];
   PrefetchedStream gum;
+  // Stage A's pool prefetches, issued a few at a time during the stage C that follows it
+  // (pump): a burst of S1 + S2 would stall on the core's few outstanding-miss slots.
+  const int32_t* pf_row;
+  const int32_t* pf_slot;
+  int pf_n, pf_next;
+
+  void pump(int n) {
+    const int end = pf_next + n < pf_n ? pf_next + n : pf_n;
+    for (; pf_next < end; ++pf_next) __builtin_prefetch(pf_row + pf_slot[pf_next]);
+  }
 };
 
 struct StepContext {
@@ -124,9 +138,11 @@ struct StepContext {
     w->fn_u = v.fn_count(w->u);
     w->keep = v.s1 - w->fn_u;
     w->m = 0;
-    const int32_t* pool = pool_row(w->u);
+    w->pf_row = pool_row(w->u);
+    w->pf_next = 0;
     if (!p.refresh) {
-      for (int k = w->fn_u; k < v.s1; ++k) __builtin_prefetch(pool + w->mem[k]);
+      w->pf_slot = w->mem + w->fn_u;
+      w->pf_n = w->keep;
       return;
     }
     PrefetchedStream ext;
@@ -136,7 +152,8 @@ struct StepContext {
     PrefetchedStream* const streams[2] = {&ext, &w->gum};
     fill_streams(streams, 2);
     w->m = refresh_candidates_bitmap(v, w->fn_u, w->mem, &ext, taken, w->cand);
-    for (int k = 0; k < w->m; ++k) __builtin_prefetch(pool + w->cand[k]);
+    w->pf_slot = w->cand;
+    w->pf_n = w->m;
   }
 
   void stage_b(GroupWork* w) const {
@@ -160,14 +177,16 @@ struct StepContext {
   }
 
   template <class Scorer>
-  void stage_c(GroupWork* w, const Scorer& sc) const {
+  void stage_c(GroupWork* w, const Scorer& sc, GroupWork* ahead) const {
     const int t = p.epoch;
     float ctx[kMaxDim];
     sc.user_context(model.user_row(w->u), ctx);
+    ahead->pump(16);
     const int n_new = new_candidates(*w);
     const int np = inline_positives(*w);
     float r[kMaxMemory + kMaxCandidates + kInlinePositives];
     score_items(sc, ctx, model, w->items, v.s1 + n_new + np, r);
+    ahead->pump(16);
     if (!history) {
       for (int32_t x = 0; x < w->n_pairs; ++x) {
         const int32_t k = slot(*w, x);
@@ -190,6 +209,7 @@ struct StepContext {
           const HistoryRun pos = v.positive_run(w->u, batch.item[k], batch.pair[k]);
           const int entry = select_among(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
           negative[k] = w->items[entry];
+          ahead->pump(8);
         }
       }
     }
@@ -198,6 +218,7 @@ struct StepContext {
     float rc[kMaxCandidates];
     for (int k = 0; k < w->keep; ++k) rc[k] = r[w->fn_u + k];
     for (int k = w->keep; k < w->m; ++k) rc[k] = r[v.s1 + k - w->keep];
+    ahead->pump(16);
     refresh_fn_entries(v, t, batch.index, w->u, w->mem);
     refresh_keep_fast(v, w->fn_u, w->cand, rc, w->m, &w->gum, w->mem);
   }
@@ -219,9 +240,12 @@ void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
         const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
         GroupWork work[3];
         for (int32_t g = c0; g < c1 + 2; ++g) {
-          if (g < c1) s.stage_a(&work[g % 3], g, taken.data());
+          GroupWork* a = &work[g % 3];
+          a->pf_n = a->pf_next = 0;
+          if (g < c1) s.stage_a(a, g, taken.data());
           if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
-          if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc);
+          if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc, a);
+          a->pump(kMaxCandidates);  // the rest of group g's before stage B reads them
         }
       }
     }
