@@ -40,12 +40,13 @@ struct Case {
   bool fn = false;
   bool random_select = false;
   bool refresh = true;
+  bool raw_variance = false;
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 std::vector<Case> cases() {
-  std::vector<Case> c(11);
+  std::vector<Case> c(12);
   c[0].name = "dense";
   c[1].name = "dense_half";
   c[1].half = true;
@@ -73,6 +74,9 @@ std::vector<Case> cases() {
   c[9].pool_size = 72;
   c[10].name = "window_wrapped";
   c[10].epoch = 12;
+  c[11].name = "raw_variance_s1_13";
+  c[11].raw_variance = true;
+  c[11].s1 = 13;
   return c;
 }
 
@@ -89,6 +93,7 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
   c.srns.history = sc.history;
   c.srns.history_precision = sc.half ? HistoryPrecision::kHalf : HistoryPrecision::kFloat;
   c.srns.fn_num = 2;
+  c.srns.raw_variance = sc.raw_variance;
   c.seed = 17;
   TrainingSet set;
   set.data = &d;

@@ -28,6 +28,7 @@
 #include "cpu/gumbel_top.hpp"
 #include "cpu/philox_simd.hpp"
 #include "cpu/score_many.hpp"
+#include "cpu/select_among_fast.hpp"
 
 namespace srns::cpu {
 namespace {
@@ -207,7 +208,7 @@ struct StepContext {
         for (int32_t x = 0; x < n; ++x) {
           const int32_t k = slot(*w, x0 + x);
           const HistoryRun pos = v.positive_run(w->u, batch.item[k], batch.pair[k]);
-          const int entry = select_among(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
+          const int entry = select_among_fast(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
           negative[k] = w->items[entry];
           ahead->pump(8);
         }
