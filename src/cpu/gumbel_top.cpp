@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace srns::cpu {
 namespace {
 
@@ -30,15 +34,20 @@ F16 log_approx(F16 x) {
   return ef * 0.6931471805599453f + 2.0f * s * poly;
 }
 
-}  // namespace
-
-void gumbel_log_approx16(const uint32_t* words, float* out) {
+// L~ of sixteen words, in registers.
+F16 gumbel_log_approx(const uint32_t* words) {
   U16 w;
   std::memcpy(&w, words, sizeof(w));
   // word_open01: ((w >> 9) + 0.5) * 2^-23, exact.
   const F16 u = (__builtin_convertvector(w >> 9, F16) + 0.5f) * (1.0f / 8388608.0f);
   const F16 y = -log_approx(u);
-  const F16 l = log_approx(y);
+  return log_approx(y);
+}
+
+}  // namespace
+
+void gumbel_log_approx16(const uint32_t* words, float* out) {
+  const F16 l = gumbel_log_approx(words);
   std::memcpy(out, &l, sizeof(l));
 }
 
@@ -57,10 +66,20 @@ void top_n_small(const float* keys, int n, int n_top, int32_t* out) {
       rank[h] -= (kj > key[h]) | ((kj == key[h]) & (j < index[h]));  // true is -1
     }
   }
+  // out[rank_i] = i where rank_i < n_top (ranks are distinct).
+#if defined(__AVX512F__)
+  for (int h = 0; h < halves; ++h) {
+    const __mmask16 place = static_cast<__mmask16>(
+        _mm512_cmplt_epi32_mask((__m512i)rank[h], _mm512_set1_epi32(n_top)) &
+        _mm512_cmplt_epi32_mask((__m512i)index[h], _mm512_set1_epi32(n)));
+    _mm512_mask_i32scatter_epi32(out, place, (__m512i)rank[h], (__m512i)index[h], 4);
+  }
+#else
   for (int i = 0; i < n; ++i) {
     const int r = rank[i >> 4][i & 15];
     if (r < n_top) out[r] = i;
   }
+#endif
 }
 
 void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const float* r, int m,
@@ -74,12 +93,11 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
   F16 top_abs = {};
   I16 bad = {};
   for (int k = 0; k < m; k += 16) {
-    alignas(64) float lg[16], rr[16] = {};
-    gumbel_log_approx16(words + k, lg);
+    alignas(64) float rr[16] = {};
     std::memcpy(rr, r + k, sizeof(float) * (m - k < 16 ? m - k : 16));
-    F16 rv, lv;
+    F16 rv;
     std::memcpy(&rv, rr, sizeof(rv));
-    std::memcpy(&lv, lg, sizeof(lv));
+    const F16 lv = gumbel_log_approx(words + k);
     const F16 a = rv * v.inv_tau - lv;
     std::memcpy(approx + k, &a, sizeof(a));
     const F16 mag = (F16)((I16)a & 0x7FFFFFFF);

@@ -27,7 +27,11 @@ inline int select_among_fast(const SrnsView& v, int t, float alpha_t, int n, con
   // e[rec] lane k: expf(-(h_neg - h_pos)) of entry k's record rec (or the raw record);
   // ep lane k: expf(-(r_k - r_pos)). Lanes past n stay 0 and are never chosen.
   const int blocks = (n + 15) / 16;
-  F16 e[kMaxWindow][kBlocks] = {}, ep[kBlocks] = {};
+  F16 e[kMaxWindow][kBlocks], ep[kBlocks];
+  for (int bl = 0; bl < blocks; ++bl) {
+    ep[bl] = F16{};
+    for (int rec = 0; rec < n_rec; ++rec) e[rec][bl] = F16{};
+  }
   for (int k = 0; k < n; ++k) {
     for (int rec = 0; rec < n_rec; ++rec) {
       const float h = v.run_slot(runs[k], slot[rec]);
