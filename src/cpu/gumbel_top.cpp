@@ -140,11 +140,25 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
     int32_t near[kMaxCandidates];
     float near_key[kMaxCandidates] = {};
     int n_near = 0;
+#if defined(__AVX512F__)
+    const __m512 cut_v = _mm512_set1_ps(bound - margin);
+    for (int k = 0; k < m; k += 16) {
+      const __mmask16 lanes = static_cast<__mmask16>(m - k >= 16 ? 0xFFFF : (1u << (m - k)) - 1);
+      const __m512 key = _mm512_load_ps(approx + k);
+      const __mmask16 in = _mm512_mask_cmp_ps_mask(lanes, key, cut_v, _CMP_GE_OQ);
+      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(k), _mm512_setr_epi32(
+          0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+      _mm512_mask_compressstoreu_epi32(near + n_near, in, idx);
+      _mm512_mask_compressstoreu_ps(near_key + n_near, in, key);
+      n_near += __builtin_popcount(in);
+    }
+#else
     for (int k = 0; k < m; ++k) {
       near[n_near] = k;
       near_key[n_near] = approx[k];
       n_near += approx[k] >= bound - margin;
     }
+#endif
     const int ranked = keep + 1 < n_near ? keep + 1 : n_near;
     if (n_near <= 32) {
       top_n_small(near_key, n_near, ranked, top);
