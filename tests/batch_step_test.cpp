@@ -131,6 +131,24 @@ TEST_F(BatchStep, RowGradientsAreTheGradientOfTheBatchLoss) {
   for (int f = 0; f < F; ++f) ASSERT_NEAR(g.head_grad[f], ref.beta[f], 1e-4);
 }
 
+TEST_F(BatchStep, RowGradientsDoNotDependOnTheThreadCount) {
+  const cpu::StepOutput out = run_step(model_);
+  cpu::RowGradients one, two;
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &one, 1);
+  cpu::reduce_gradients(batch_, negative_.data(), out, cpu::view_of(model_), &two, 2);
+  ASSERT_GT(one.item_rows.size(), 10u);
+  EXPECT_EQ(one.user_rows, two.user_rows);
+  EXPECT_EQ(one.item_rows, two.item_rows);
+  const size_t F = model_.dim;
+  for (size_t x = 0; x < one.user_rows.size() * F; ++x) {
+    ASSERT_EQ(one.user_grad[x], two.user_grad[x]) << x;
+  }
+  for (size_t x = 0; x < one.item_rows.size() * F; ++x) {
+    ASSERT_EQ(one.item_grad[x], two.item_grad[x]) << x;
+  }
+  EXPECT_EQ(one.head_grad, two.head_grad);
+}
+
 TEST_F(BatchStep, AdamAndSgdStepEveryParameterAsWrittenOut) {
   const cpu::StepOutput out = run_step(model_);
   cpu::RowGradients g;

@@ -181,7 +181,7 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
     for (int32_t k = 0; k < batch.size; ++k) loss += out_.loss[k];
     stats->seconds.select_grad += seconds_since(start);
     start = Clock::now();
-    cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_);
+    cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_, threads_);
     cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
     stats->seconds.optimizer += seconds_since(start);
   }

@@ -90,8 +90,9 @@ struct RowGradients {
   }
 };
 
+// Two or more threads: the user and item tables summed at once (same sums).
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,
-                      const ModelView& model, RowGradients* g);
+                      const ModelView& model, RowGradients* g, int threads = 1);
 
 // Points g's row-to-slot maps at its row lists, for sums built elsewhere (the GAN generators'
 // RowSums): user_slot[user_rows[k]] = k, -1 for rows not listed; the same for items.
