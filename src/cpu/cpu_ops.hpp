@@ -141,11 +141,20 @@ void score_pairs(const ModelView& model, int64_t n, const int32_t* users, const 
 void score_pool(const ModelView& model, int32_t n_users, int32_t pool_size, const int32_t* pool,
                 const ScoreOut& out, int threads);
 
+// The pair loss a step also computes when asked: every pair's loss and gradient row into
+// out->loss[k], out->grad[k * grad_stride ..] (sized by the caller), as pair_gradients would.
+struct PairLossOut {
+  int kind;
+  float reg;
+  StepOutput* out;
+};
+
 // SRNS's batch step: negative[k] for every pair of the batch (eq. 4, or uniform from memory)
-// and, when p.refresh, every batch user's memory row refreshed in place (eq. 3).
+// and, when p.refresh, every batch user's memory row refreshed in place (eq. 3). With `loss`
+// (eq. 4 only), also the pairs' losses and gradients, from the selection's own scores.
 void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
                const BatchGroups& groups, const ModelView& model, int32_t* memory,
-               int32_t* negative, int threads);
+               int32_t* negative, int threads, const PairLossOut* loss = nullptr);
 
 // SRNS's initial memory [U][S1] (samplers/srns.hpp: init_memory_row).
 void init_memory(const SrnsView& view, int32_t* memory, int threads);

@@ -48,10 +48,11 @@ class Sampler {
   virtual void begin_epoch(int /*t*/, const ModelView& /*model*/) {}
   // negative[k] for every pair k of the batch, with the model as it is at the batch's start.
   virtual void select(const Batch& batch, const ModelView& model, int32_t* negative) = 0;
-  // The sampler's own batch step, for a sampler that changes the recommender's pair loss
-  // (AdvIR's adversarial training): negative[k] and every pair's loss and gradient row in `out`,
-  // what select + cpu::pair_gradients compute for the others. Returns false when the sampler
-  // has none; the batch loop then runs select and pair_gradients.
+  // The sampler's own batch step: negative[k] and every pair's loss and gradient row in `out`,
+  // what select + cpu::pair_gradients compute, for a sampler that changes the recommender's
+  // pair loss (AdvIR's adversarial training) or that has the pairs' scores at hand after its
+  // selection (SRNS: the same loss, without scoring the pairs again). Returns false when the
+  // sampler has none; the batch loop then runs select and pair_gradients.
   virtual bool fused_step(const Batch& /*batch*/, const ModelView& /*model*/, int /*loss_kind*/,
                           float /*reg*/, int32_t* /*negative*/, StepOutput* /*out*/) {
     return false;

@@ -31,6 +31,9 @@ class SrnsSampler : public Sampler {
   void setup(const SamplerSetup& s, const ModelView& model) override;
   void begin_epoch(int t, const ModelView& model) override;
   void select(const Batch& batch, const ModelView& model, int32_t* negative) override;
+  // SRNS (not random-from-memory): select, and the pair losses from the selection's scores.
+  bool fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
+                  int32_t* negative, StepOutput* out) override;
   void end_epoch(int t, const ModelView& model) override;
 
   void save(std::ostream& out) const override {
@@ -62,6 +65,7 @@ class SrnsSampler : public Sampler {
                  d.train.cols.data(), pool_slot(p), threads_);
   }
   SrnsView view(int t);
+  SrnsStepParams step_params() const;
   void* hist_data() { return layout_.half ? static_cast<void*>(hist_half_.data()) : hist_.data(); }
   void* tracked_data() {
     return layout_.half ? static_cast<void*>(hist_tracked_half_.data()) : hist_tracked_.data();
@@ -134,12 +138,28 @@ void SrnsSampler::begin_epoch(int t, const ModelView& /*model*/) {
   if (layout_.pools_stored() == 1) sample_pool(t);
 }
 
-void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* negative) {
+SrnsStepParams SrnsSampler::step_params() const {
   const SrnsConfig& c = config_->srns;
-  const SrnsStepParams p{config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
-                         epoch_ % c.update_every == 0, random_};
+  return {config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
+          epoch_ % c.update_every == 0, random_};
+}
+
+void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* negative) {
   batch_groups(batch, &groups_);
-  srns_step(view(epoch_), p, batch, groups_, model, memory_.data(), negative, threads_);
+  srns_step(view(epoch_), step_params(), batch, groups_, model, memory_.data(), negative,
+            threads_);
+}
+
+bool SrnsSampler::fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
+                             int32_t* negative, StepOutput* out) {
+  if (random_) return false;
+  out->loss.resize(batch.size);
+  out->grad.resize(static_cast<size_t>(batch.size) * model.grad_stride());
+  const PairLossOut loss{loss_kind, reg, out};
+  batch_groups(batch, &groups_);
+  srns_step(view(epoch_), step_params(), batch, groups_, model, memory_.data(), negative,
+            threads_, &loss);
+  return true;
 }
 
 void SrnsSampler::end_epoch(int t, const ModelView& model) {

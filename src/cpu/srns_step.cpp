@@ -22,6 +22,7 @@
 //      positives; eq. 4 for each pair; the refresh's Gumbel-top-k with exact logarithms only
 //      near the cut (gumbel_top.hpp). The kept candidates are the non-injected memory entries,
 //      whose scores the selection already has.
+#include <stdexcept>
 #include <vector>
 
 #include "cpu/cpu_ops.hpp"
@@ -119,6 +120,7 @@ struct StepContext {
   int32_t* memory;
   int32_t* negative;
   bool history;
+  const PairLossOut* loss;  // or null
 
   int32_t slot(const GroupWork& w, int32_t x) const { return groups.slot[w.first + x]; }
   const int32_t* pool_row(int32_t u) const {
@@ -210,6 +212,14 @@ struct StepContext {
           const HistoryRun pos = v.positive_run(w->u, batch.item[k], batch.pair[k]);
           const int entry = select_among_fast(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
           negative[k] = w->items[entry];
+          if (loss) {
+            // pair_gradients' loss and row, with the scores it would compute: r(u, i), r(u, j).
+            float* grad = loss->out->grad.data() + k * model.grad_stride();
+            loss->out->loss[k] =
+                sc.pair_gradient(model.user_row(w->u), model.item_row(batch.item[k]),
+                                 model.item_row(negative[k]), loss->kind, loss->reg, r_pos[x],
+                                 r[entry], grad);
+          }
           ahead->pump(8);
         }
       }
@@ -229,8 +239,9 @@ struct StepContext {
 
 void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
                const BatchGroups& groups, const ModelView& model, int32_t* memory,
-               int32_t* negative, int threads) {
-  const StepContext s{v, p, batch, groups, model, memory, negative, !p.random_selection};
+               int32_t* negative, int threads, const PairLossOut* loss) {
+  if (loss && p.random_selection) throw std::logic_error("srns_step: no pair loss without eq. 4");
+  const StepContext s{v, p, batch, groups, model, memory, negative, !p.random_selection, loss};
   const int32_t n_groups = groups.groups();
   with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel num_threads(threads)
