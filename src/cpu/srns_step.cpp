@@ -13,15 +13,18 @@
 // equal). A thread takes a chunk of groups and runs each group through three stages, two
 // groups apart, so that the scattered loads of a stage are in flight while earlier groups
 // compute:
-//   A  the refresh's candidate pool slots (S2 distinct extension draws from words computed
-//      sixteen Philox blocks at a time, philox_simd.hpp, with the Gumbel words), and a prefetch
-//      of their pool entries (and of the memory entries')
+//   A  the refresh's candidate pool slots (S2 distinct extension draws, repeats found in a
+//      bitmap over the pool, from words computed sixteen Philox blocks at a time,
+//      philox_simd.hpp, with the Gumbel words); their pool entries (and the memory entries')
+//      are queued for prefetching, and issued a few at a time during the next stage C (pump)
 //   B  the items of the memory entries and candidates, and a prefetch of the history runs
 //      (one cache line each, srns.hpp) of the entries and of the pairs' positives
 //   C  one batched scoring (score_many.hpp) of the entries, the new candidates and the
-//      positives; eq. 4 for each pair; the refresh's Gumbel-top-k with exact logarithms only
-//      near the cut (gumbel_top.hpp). The kept candidates are the non-injected memory entries,
-//      whose scores the selection already has.
+//      positives; eq. 4 for each pair with the entries in vector lanes
+//      (select_among_fast.hpp), and, asked for by the sampler's fused step, the pair's loss
+//      and gradient row from the same scores; the refresh's Gumbel-top-k with exact
+//      logarithms only near the cut (gumbel_top.hpp). The kept candidates are the
+//      non-injected memory entries, whose scores the selection already has.
 #include <stdexcept>
 #include <vector>
 
