@@ -60,8 +60,10 @@ COLUMNS = [("ndcg@1", "N@1"), ("ndcg@3", "N@3"), ("recall@3", "R@3"), ("recall@1
            ("ndcg@10", "N@10")]
 
 
-def make_splits(binary, data_dir, datasets):
-    os.makedirs(data_dir, exist_ok=True)
+def make_splits(binary, data_dir, datasets, dry_run=False):
+    """The splits' folders; makes those missing (dry run: prints their commands only)."""
+    if not dry_run:
+        os.makedirs(data_dir, exist_ok=True)
     paths = {}
     for name in datasets:
         out = os.path.join(data_dir, name)
@@ -75,7 +77,8 @@ def make_splits(binary, data_dir, datasets):
             cmd = ([binary, "split"] + runner.ncf_ml1m_split_flags(os.path.join(SHARED, "ncf")) +
                    ["--out", out])
         print(" ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True)
+        if not dry_run:
+            subprocess.run(cmd, check=True)
     return paths
 
 
@@ -162,7 +165,7 @@ def main():
     p.add_argument("--jobs", type=int, default=1, help="runs at a time")
     p.add_argument("--nice", type=int, default=10,
                    help="niceness of each run (0: none), so other work on the machine goes first")
-    p.add_argument("--dry-run", action="store_true", help="print the commands only")
+    p.add_argument("--dry-run", action="store_true", help="print the commands only (makes no split, runs nothing, writes no table)")
     p.add_argument("--table-only", action="store_true", help="only rebuild the tables")
     a = p.parse_args()
     datasets = a.datasets.split(",")
@@ -171,7 +174,7 @@ def main():
         if m not in METHODS:
             sys.exit(f"unknown method {m} (known: {', '.join(METHODS)})")
     if not a.table_only:
-        data = make_splits(a.binary, os.path.join(a.runs, "data"), datasets)
+        data = make_splits(a.binary, os.path.join(a.runs, "data"), datasets, a.dry_run)
         todo = []
         for dataset in datasets:
             for m in methods:
@@ -197,6 +200,8 @@ def main():
                     except RuntimeError as e:  # the others still run; the table says "not run"
                         result = f"FAILED: {e}"
                     print(f"  {runs[done]}: {result} (load {os.getloadavg()[0]:.2f})", flush=True)
+    if a.dry_run:
+        return
     # The tables cover every dataset and method with a finished run, whatever this call ran.
     report, lines = table(a.runs, ["ml100k", "ml1m"], list(METHODS), a)
     lines += ["What was run, the machine's load and the comparison with the paper: "
