@@ -156,21 +156,13 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
     want_negative.push_back(negative);
   }
 
-  for (int threads : {1, 2}) {
-    std::vector<int32_t> got_memory = memory;
-    for (int64_t b = 0; b < 2; ++b) {
-      const cpu::Batch batch = pairs.batch(b, 1000);
-      cpu::BatchGroups groups;
-      cpu::batch_groups(batch, &groups);
-      std::vector<int32_t> negative(batch.size, -1);
-      cpu::srns_step(v, params, batch, groups, mv, got_memory.data(), negative.data(), threads);
-      ASSERT_EQ(negative, want_negative[b]) << sc.name << " batch " << b << " threads " << threads;
-    }
-    ASSERT_EQ(got_memory, want_memory) << sc.name << " threads " << threads;
-  }
-  // With a pair loss asked for (the SRNS sampler's fused step), the same negatives and memory,
-  // and every pair's loss and gradient row bit for bit what pair_gradients computes for them.
-  if (!sc.random_select) {
+  // One and two threads, then two with a pair loss asked for (the SRNS sampler's fused step):
+  // the same negatives and memory, and with the loss every pair's loss and gradient row bit for
+  // bit what pair_gradients computes for them.
+  for (int run = 0; run < 3; ++run) {
+    const int threads = run == 0 ? 1 : 2;
+    const bool with_loss = run == 2;
+    if (with_loss && sc.random_select) continue;  // eq. 4 only
     std::vector<int32_t> got_memory = memory;
     for (int64_t b = 0; b < 2; ++b) {
       const cpu::Batch batch = pairs.batch(b, 1000);
@@ -181,13 +173,16 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
       fused.loss.assign(batch.size, -1.0f);
       fused.grad.assign(static_cast<size_t>(batch.size) * mv.grad_stride(), -1.0f);
       const cpu::PairLossOut loss{kLossBpr, 0.01f, &fused};
-      cpu::srns_step(v, params, batch, groups, mv, got_memory.data(), negative.data(), 2, &loss);
-      ASSERT_EQ(negative, want_negative[b]) << sc.name << " batch " << b;
-      cpu::pair_gradients(mv, batch, negative.data(), kLossBpr, 0.01f, &want, 2);
-      ASSERT_EQ(fused.loss, want.loss) << sc.name << " batch " << b;
-      ASSERT_EQ(fused.grad, want.grad) << sc.name << " batch " << b;
+      cpu::srns_step(v, params, batch, groups, mv, got_memory.data(), negative.data(), threads,
+                     with_loss ? &loss : nullptr);
+      ASSERT_EQ(negative, want_negative[b]) << sc.name << " batch " << b << " run " << run;
+      if (with_loss) {
+        cpu::pair_gradients(mv, batch, negative.data(), kLossBpr, 0.01f, &want, 2);
+        ASSERT_EQ(fused.loss, want.loss) << sc.name << " batch " << b;
+        ASSERT_EQ(fused.grad, want.grad) << sc.name << " batch " << b;
+      }
     }
-    ASSERT_EQ(got_memory, want_memory) << sc.name;
+    ASSERT_EQ(got_memory, want_memory) << sc.name << " run " << run;
   }
   if (sc.refresh) {
     EXPECT_NE(want_memory, memory) << "the refreshes must change memory";
