@@ -28,8 +28,7 @@ class AdvirSampler : public RnsAsSampler {
     select(batch, model, negative);
     const int64_t stride = model.grad_stride();
     const int64_t scratch = adversarial_scratch_floats(model);
-    out->loss.resize(batch.size);
-    out->grad.resize(static_cast<size_t>(batch.size) * stride);
+    out->size_for(batch.size, model);
     with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel num_threads(threads_)
       {

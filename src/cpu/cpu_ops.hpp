@@ -65,6 +65,12 @@ void batch_groups(const Batch& batch, BatchGroups* out);
 struct StepOutput {
   std::vector<float> loss;
   std::vector<float> grad;
+
+  // Room for the `pairs` pairs of a batch of `model` (grad_stride floats per row).
+  void size_for(int32_t pairs, const ModelView& model) {
+    loss.resize(pairs);
+    grad.resize(static_cast<size_t>(pairs) * model.grad_stride());
+  }
 };
 
 // Loss and gradient row of every pair (u_k, i_k, negative[k]) with fresh scores.

@@ -13,8 +13,7 @@ namespace srns::cpu {
 void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* negative,
                     int loss_kind, float reg, StepOutput* out, int threads) {
   const int64_t stride = model.grad_stride();
-  out->loss.resize(batch.size);
-  out->grad.resize(static_cast<size_t>(batch.size) * stride);
+  out->size_for(batch.size, model);
   with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int32_t k = 0; k < batch.size; ++k) {

@@ -75,8 +75,8 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
   g->head_grad.assign(h, 0.0f);
   float* head = g->head_grad.data();
   // The two tables' sums are independent: with two or more threads, users (and the head) on
-  // one, items on another; each in the same order as alone.
-#pragma omp parallel sections num_threads(threads > 1 ? 2 : 1)
+  // one, items on another; each in the same order as alone. One thread: no parallel region.
+#pragma omp parallel sections num_threads(2) if (threads > 1)
   {
 #pragma omp section
     for (int32_t k = 0; k < n; ++k) {

@@ -65,7 +65,9 @@ class SrnsSampler : public Sampler {
                  d.train.cols.data(), pool_slot(p), threads_);
   }
   SrnsView view(int t);
-  SrnsStepParams step_params() const;
+  // srns_step on the batch's user groups; with `loss`, also the pairs' losses and rows.
+  void step(const Batch& batch, const ModelView& model, int32_t* negative,
+            const PairLossOut* loss);
   void* hist_data() { return layout_.half ? static_cast<void*>(hist_half_.data()) : hist_.data(); }
   void* tracked_data() {
     return layout_.half ? static_cast<void*>(hist_tracked_half_.data()) : hist_tracked_.data();
@@ -138,27 +140,25 @@ void SrnsSampler::begin_epoch(int t, const ModelView& /*model*/) {
   if (layout_.pools_stored() == 1) sample_pool(t);
 }
 
-SrnsStepParams SrnsSampler::step_params() const {
+void SrnsSampler::step(const Batch& batch, const ModelView& model, int32_t* negative,
+                       const PairLossOut* loss) {
   const SrnsConfig& c = config_->srns;
-  return {config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
-          epoch_ % c.update_every == 0, random_};
+  const SrnsStepParams p{config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
+                         epoch_ % c.update_every == 0, random_};
+  batch_groups(batch, &groups_);
+  srns_step(view(epoch_), p, batch, groups_, model, memory_.data(), negative, threads_, loss);
 }
 
 void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* negative) {
-  batch_groups(batch, &groups_);
-  srns_step(view(epoch_), step_params(), batch, groups_, model, memory_.data(), negative,
-            threads_);
+  step(batch, model, negative, nullptr);
 }
 
 bool SrnsSampler::fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
                              int32_t* negative, StepOutput* out) {
   if (random_) return false;
-  out->loss.resize(batch.size);
-  out->grad.resize(static_cast<size_t>(batch.size) * model.grad_stride());
+  out->size_for(batch.size, model);
   const PairLossOut loss{loss_kind, reg, out};
-  batch_groups(batch, &groups_);
-  srns_step(view(epoch_), step_params(), batch, groups_, model, memory_.data(), negative,
-            threads_, &loss);
+  step(batch, model, negative, &loss);
   return true;
 }
 
