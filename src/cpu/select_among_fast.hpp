@@ -5,10 +5,12 @@
 //   value = sigmoid(r_k - r_pos) + alpha_t * sqrtf(var)
 // then the first maximum, scalar. IEEE +, -, *, / and sqrt are correctly rounded in a lane as
 // in a scalar (the build does not contract to FMA), so the values are bit for bit
-// select_among's; the expf calls stay libm's, one at a time, gathered into arrays first.
+// select_among's; the expf arguments are gathered into arrays first, then exponentiated sixteen
+// at a time by expf_many, equal to libm's expf bit for bit (or libm's itself).
 #pragma once
 #include <cmath>
 
+#include "cpu/expf_lanes.hpp"
 #include "srns/samplers/srns.hpp"
 
 namespace srns::cpu {
@@ -25,7 +27,7 @@ inline int select_among_fast(const SrnsView& v, int t, float alpha_t, int n, con
     h_pos[rec] = v.run_slot(pos, slot[rec]);
   }
   // e[rec] lane k: expf(-(h_neg - h_pos)) of entry k's record rec (or the raw record);
-  // ep lane k: expf(-(r_k - r_pos)). Lanes past n stay 0 and are never chosen.
+  // ep lane k: expf(-(r_k - r_pos)). Lanes past n are never chosen.
   const int blocks = (n + 15) / 16;
   F16 e[kMaxWindow][kBlocks], ep[kBlocks];
   for (int bl = 0; bl < blocks; ++bl) {
@@ -35,10 +37,18 @@ inline int select_among_fast(const SrnsView& v, int t, float alpha_t, int n, con
   for (int k = 0; k < n; ++k) {
     for (int rec = 0; rec < n_rec; ++rec) {
       const float h = v.run_slot(runs[k], slot[rec]);
-      e[rec][k >> 4][k & 15] = v.raw_variance ? h : expf(-(h - h_pos[rec]));
+      e[rec][k >> 4][k & 15] = v.raw_variance ? h : -(h - h_pos[rec]);
     }
-    ep[k >> 4][k & 15] = expf(-(r[k] - r_pos));
+    ep[k >> 4][k & 15] = -(r[k] - r_pos);
   }
+  // The exponentials of the arguments gathered above, sixteen lanes at a time (expf_lanes.hpp:
+  // libm's expf bit for bit; lanes past n take expf(0) and stay unchosen).
+  for (int rec = 0; rec < n_rec && !v.raw_variance; ++rec) {
+    float* er = reinterpret_cast<float*>(e[rec]);
+    expf_many(er, er, blocks * 16);
+  }
+  float* epf = reinterpret_cast<float*>(ep);
+  expf_many(epf, epf, blocks * 16);
   alignas(64) float value[kMaxMemory];
   const float count = static_cast<float>(n_rec);
   for (int b = 0; b < blocks; ++b) {
