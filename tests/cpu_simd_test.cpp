@@ -116,6 +116,45 @@ TEST(ScoreMany, EqualsTheScorerBitForBit) {
   }
 }
 
+// The MLP's sixteen-lane towers (mlp_lanes.hpp) against MlpScorer::score, every activation,
+// widths that are and are not multiples of the eight units summed side by side, batches with
+// a partial last sixteen.
+TEST(ScoreMany, MlpLanesEqualTheScorerBitForBit) {
+  struct Shape {
+    int dim;
+    MlpShape mlp;
+  };
+  const Shape shapes[] = {{32, {3, {64, 32, 16, 0}, kMlpSigmoid}},
+                          {8, {1, {5, 0, 0, 0}, kMlpSigmoid}},
+                          {13, {2, {12, 7, 0, 0}, kMlpTanh}},
+                          {16, {4, {40, 24, 9, 3}, kMlpRelu}}};
+  for (const Shape& shape : shapes) {
+    ModelConfig c;
+    c.kind = ModelKind::kMlp;
+    c.dim = shape.dim;
+    c.init_std = 1.0f;  // pre-activations far enough from 0 that every act's range is used
+    c.mlp = shape.mlp;
+    const int n_items = 70;
+    const Model m = init_model(c, 2, n_items, 5 + shape.dim);
+    const ModelView view = view_of(m);
+    const MlpScorer sc(view);
+    float ctx[kMaxMlpWidth];
+    sc.user_context(view.user_row(1), ctx);
+    std::mt19937 rng(shape.dim);
+    for (int n : {1, 15, 16, 17, 70}) {
+      std::vector<int32_t> items(n);
+      for (int32_t& i : items) i = static_cast<int32_t>(rng() % n_items);
+      std::vector<float> got(n, -1.0f);
+      cpu::score_items(sc, ctx, view, items.data(), n, got.data());
+      for (int k = 0; k < n; ++k) {
+        ASSERT_EQ(bits_of(got[k]), bits_of(sc.score(ctx, view.item_row(items[k]))))
+            << "dim " << shape.dim << " activation " << shape.mlp.activation << " n " << n
+            << " k " << k;
+      }
+    }
+  }
+}
+
 TEST(Half, EveryHalfConvertsToItsValueAndBack) {
   for (uint32_t h = 0; h < 65536; ++h) {
     const float x = half_value(static_cast<uint16_t>(h));

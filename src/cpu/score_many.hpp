@@ -12,11 +12,13 @@
 // IEEE addition is commutative, so each pair sums exactly as dot_lanes' butterfly does. A tail
 // of F that is not a multiple of 32 is padded with zeros in both factors: adding a +0 product
 // leaves a lane unchanged (a lane that starts at +0 is never -0).
-// Other scorers fall back to one score() call per item.
+// The MLP scores sixteen items' towers in lanes (mlp_lanes.hpp); other scorers fall back to one
+// score() call per item.
 #pragma once
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/mlp_lanes.hpp"
 #include "srns/score_out.hpp"
 #include "srns/scorer.hpp"
 
@@ -134,6 +136,17 @@ void score_rows(const GmfScorer& sc, const float* ctx, RowOf row_of, int64_t n, 
       simd::store(tmp, s);
       std::memcpy(out + k0, tmp, sizeof(float) * m);
     }
+  }
+}
+
+// The MLP: sixteen items' towers at once (mlp_lanes.hpp), each lane forward's own operations.
+template <class RowOf>
+void score_rows(const MlpScorer& sc, const float* ctx, RowOf row_of, int64_t n, float* out) {
+  const float* q[16];
+  for (int64_t k0 = 0; k0 < n; k0 += 16) {
+    const int m = n - k0 < 16 ? static_cast<int>(n - k0) : 16;
+    for (int j = 0; j < m; ++j) q[j] = row_of(k0 + j);
+    mlp_score16(sc, ctx, q, m, out + k0);
   }
 }
 
