@@ -4,10 +4,12 @@
 // equal = #{n : r_n == r_t}. Full: a user's candidates are all items outside the training
 // row and the exclude row; each target is counted against the candidates other than itself.
 // The user's candidate scores are sorted once, so each target costs two binary searches.
+// Scores come sixteen items at a time (score_many.hpp), bit for bit the scorer's score().
 #include <algorithm>
 #include <vector>
 
 #include "cpu/cpu_ops.hpp"
+#include "cpu/score_many.hpp"
 
 namespace srns::cpu {
 
@@ -15,20 +17,24 @@ std::vector<RankCount> rank_sampled(const ModelView& model, const EvalSet& set, 
   const int64_t n_rows = static_cast<int64_t>(set.rows.size());
   std::vector<RankCount> out(n_rows);
   with_scorer(model, [&](const auto& sc) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t r = 0; r < n_rows; ++r) {
-      const Pair row = set.rows[r];
-      float ctx[kMaxDim];
-      sc.user_context(model.user_row(row.user), ctx);
-      const float target = sc.score(ctx, model.item_row(row.item));
-      RankCount c;
-      const int32_t* negs = set.negatives.data() + r * set.n_neg;
-      for (int32_t n = 0; n < set.n_neg; ++n) {
-        const float s = sc.score(ctx, model.item_row(negs[n]));
-        c.greater += s > target;
-        c.equal += s == target;
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<float> scores;
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < n_rows; ++r) {
+        const Pair row = set.rows[r];
+        float ctx[kMaxDim];
+        sc.user_context(model.user_row(row.user), ctx);
+        const float target = score_one(sc, ctx, model.item_row(row.item));
+        scores.resize(set.n_neg);
+        score_items(sc, ctx, model, set.negatives.data() + r * set.n_neg, set.n_neg, scores.data());
+        RankCount c;
+        for (int32_t n = 0; n < set.n_neg; ++n) {
+          c.greater += scores[n] > target;
+          c.equal += scores[n] == target;
+        }
+        out[r] = c;
       }
-      out[r] = c;
     }
   });
   return out;
@@ -48,7 +54,7 @@ std::vector<RankCount> rank_full(const ModelView& model, int32_t n_items, const 
         if (targets.row_size(u) == 0) continue;
         float ctx[kMaxDim];
         sc.user_context(model.user_row(u), ctx);
-        for (int32_t i = 0; i < n_items; ++i) all[i] = sc.score(ctx, model.item_row(i));
+        score_range(sc, ctx, model, 0, n_items, all.data());
         const bool has_exclude = u < exclude.rows();
         for (int64_t x = 0; x < train.row_size(u); ++x) excluded[train.row(u)[x]] = 1;
         if (has_exclude) {
