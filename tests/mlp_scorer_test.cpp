@@ -1,7 +1,7 @@
 // The MLP scorer (include/srns/mlp_scorer.hpp): its score against a direct double-precision
 // evaluation of the documented head layout; its pair gradient (every head element and the
 // three embedding rows) against central finite differences of its loss, for each activation
-// and loss; its score gradient (add_score_gradient, the GAN samplers' seam) likewise; Glorot
+// and loss, and its self-scoring form against it bit for bit; its score gradient (add_score_gradient, the GAN samplers' seam) likewise; Glorot
 // initialisation; the model file (MLP round trip, GMF files as before); and
 // training with every sampler of the registry.
 #include <gtest/gtest.h>
@@ -131,6 +131,29 @@ TEST(MlpScorer, PairGradientMatchesFiniteDifferences) {
       for (size_t h = 0; h < m.head.size(); ++h) {
         check(&Model::head, h, grad[12 + h], "head[" + std::to_string(h) + "]");
       }
+    }
+  }
+}
+
+// pair_gradient_scoring (the pair scored by the gradient's own tower passes) against
+// pair_gradient given score()'s r_pos and r_neg: the same loss and row, bit for bit.
+TEST(MlpScorer, PairGradientScoringEqualsPairGradientOfTheScores) {
+  for (int act : {kMlpSigmoid, kMlpRelu, kMlpTanh}) {
+    for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
+      const Model m = random_mlp(shape_of({7, 5, 3}, act), 4, 31 + 3 * act + loss);
+      const ModelView v = view_of(m);
+      const MlpScorer sc(v);
+      float ctx[kMaxMlpWidth];
+      sc.user_context(v.user_row(2), ctx);
+      const float rp = sc.score(ctx, v.item_row(0)), rn = sc.score(ctx, v.item_row(3));
+      std::vector<float> want(v.grad_stride()), got(v.grad_stride());
+      const float lw = sc.pair_gradient(v.user_row(2), v.item_row(0), v.item_row(3), loss, 0.05f,
+                                        rp, rn, want.data());
+      const float lg = sc.pair_gradient_scoring(v.user_row(2), v.item_row(0), v.item_row(3), loss,
+                                                0.05f, got.data());
+      EXPECT_EQ(0, std::memcmp(&lw, &lg, sizeof lw)) << "loss, act " << act << " " << loss;
+      EXPECT_EQ(0, std::memcmp(want.data(), got.data(), sizeof(float) * want.size()))
+          << "gradient row, act " << act << " loss " << loss;
     }
   }
 }

@@ -139,12 +139,30 @@ struct MlpScorer {
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment).
   SRNS_HD float pair_gradient(const float* p, const float* qi, const float* qj, int loss_kind,
                               float reg, float r_pos, float r_neg, float* grad) const {
-    const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
     float ctx[kMaxMlpWidth];
     float a[2][kMaxMlpDepth][kMaxMlpWidth];
     user_context(p, ctx);
     forward(ctx, qi, a[0]);
     forward(ctx, qj, a[1]);
+    return pair_backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad);
+  }
+  // pair_gradient with r_pos = score(c_u, q_i) and r_neg = score(c_u, q_j) taken from its own
+  // two tower passes (forward's return value is score's, bit for bit): for callers that have
+  // not scored the pair, one pass per tower instead of a score() call and the gradient's pass.
+  SRNS_HD float pair_gradient_scoring(const float* p, const float* qi, const float* qj,
+                                      int loss_kind, float reg, float* grad) const {
+    float ctx[kMaxMlpWidth];
+    float a[2][kMaxMlpDepth][kMaxMlpWidth];
+    user_context(p, ctx);
+    const float r_pos = forward(ctx, qi, a[0]);
+    const float r_neg = forward(ctx, qj, a[1]);
+    return pair_backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad);
+  }
+  // The backward pass of pair_gradient from the towers' activations a[0] (positive), a[1]
+  // (negative) and the loss's derivatives.
+  SRNS_HD float pair_backward(const float* p, const float* qi, const float* qj,
+                              const float (*a)[kMaxMlpDepth][kMaxMlpWidth], const LossGrad& lg,
+                              float reg, float* grad) const {
     float* g_head = grad + 3 * static_cast<int64_t>(dim);
     const float d[2] = {lg.d_pos, lg.d_neg};
     float delta[2][kMaxMlpWidth];
