@@ -159,6 +159,9 @@ def release(run):
     return False
 
 
+CHECKPOINT_EVERY = 10
+
+
 def execute(run, threads):
     """Trains `run` (resuming a partial run directory where possible); returns its seconds."""
     srns = srns_binary()
@@ -170,8 +173,11 @@ def execute(run, threads):
     else:
         if os.path.exists(run.dir):
             shutil.rmtree(run.dir)  # a partial run without a checkpoint: start again
+        # A checkpoint every CHECKPOINT_EVERY epochs (removed when the run ends): a run killed
+        # outright resumes from it, with the numbers of an uninterrupted run.
         cmd = [srns, "train", "--data", data, "--out", run.dir, "--seed", str(run.seed),
-               "--threads", str(threads), "--quiet", "--progress", "off"] + run.args
+               "--threads", str(threads), "--quiet", "--progress", "off",
+               "--checkpoint-every", str(CHECKPOINT_EVERY)] + run.args
     log = run.dir + ".log"
     with open(log, "w") as out:
         out.write(" ".join(cmd) + "\n")

@@ -33,13 +33,14 @@ GRID = {
 GAN = ("rns-as", "irgan", "advir")
 
 
-def _run(data, sampler, value, seed):
+def run_for(data, sampler, value, seed):
+    """The run of `sampler` on `data` with grid value `value` (None: no grid) and `seed`."""
     args = ["--sampler", sampler] + common.PROTOCOL
     grid = GRID[sampler]
     if grid:
         args += [grid[0], value]
     if sampler in GAN:
-        uniform = _run(data, "uniform", None, seed)
+        uniform = run_for(data, "uniform", None, seed)
         args += ["--init", os.path.join(uniform.dir, "model.bin")]
     name = f"{data}-{sampler}" + (f"-{value}" if grid else "") + f"-seed{seed}"
     return runner.Run("table3", name, data, args, seed,
@@ -56,7 +57,7 @@ def chosen(data, sampler):
     grid = GRID[sampler]
     if not grid:
         return None
-    runs = [_run(data, sampler, v, 1) for v in grid[1]]
+    runs = [run_for(data, sampler, v, 1) for v in grid[1]]
     if not all(r.done() for r in runs):
         return None
     return max(runs, key=_best_val).tags["value"]
@@ -66,14 +67,14 @@ def runs():
     out = []
     for data in DATASETS:
         for s in SEEDS:
-            out.append(_run(data, "uniform", None, s))
+            out.append(run_for(data, "uniform", None, s))
         for sampler, grid in GRID.items():
             if not grid:
                 continue
-            out += [_run(data, sampler, v, 1) for v in grid[1]]
+            out += [run_for(data, sampler, v, 1) for v in grid[1]]
             value = chosen(data, sampler)
             if value is not None:
-                out += [_run(data, sampler, value, s) for s in SEEDS[1:]]
+                out += [run_for(data, sampler, value, s) for s in SEEDS[1:]]
     return out
 
 
