@@ -1,6 +1,7 @@
 // cpu::RnsAsSampler (rns_as_sampler.hpp).
 #include "cpu/rns_as_sampler.hpp"
 
+#include "cpu/score_many.hpp"
 #include "srns/samplers/rns_as.hpp"
 
 namespace srns::cpu {
@@ -34,7 +35,7 @@ void RnsAsSampler::select(const Batch& batch, const ModelView& model, int32_t* n
         draw_candidates(&s, train.row(u), train.row_size(u), n_items, n_cand, cand);
         float ctx[kMaxDim];
         gen.user_context(g.user_row(u), ctx);
-        for (int c = 0; c < n_cand; ++c) prob[c] = gen.score(ctx, g.item_row(cand[c]));
+        score_items(gen, ctx, g, cand, n_cand, prob);  // score() of each, 16 at a time
         pick_[k] = softmax_draw(prob, n_cand, inv_tau, s.open01(), prob);
         negative[k] = cand[pick_[k]];
         rec.user_context(model.user_row(u), ctx);
