@@ -19,14 +19,13 @@ std::vector<RankCount> rank_sampled(const ModelView& model, const EvalSet& set, 
   with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<float> scores;
+      std::vector<float> scores(set.n_neg);
 #pragma omp for schedule(static)
       for (int64_t r = 0; r < n_rows; ++r) {
         const Pair row = set.rows[r];
         float ctx[kMaxDim];
         sc.user_context(model.user_row(row.user), ctx);
         const float target = score_one(sc, ctx, model.item_row(row.item));
-        scores.resize(set.n_neg);
         score_items(sc, ctx, model, set.negatives.data() + r * set.n_neg, set.n_neg, scores.data());
         RankCount c;
         for (int32_t n = 0; n < set.n_neg; ++n) {
