@@ -5,12 +5,31 @@
 //   loss[k], grad[k] = the scorer's pair_gradient (scorer.hpp)
 // Pairs are independent, so threads split them statically; results do not depend on the
 // thread count.
-#include <type_traits>
-
 #include "cpu/cpu_ops.hpp"
 #include "cpu/score_many.hpp"
 
 namespace srns::cpu {
+namespace {
+
+// Loss of pair (p_u, q_i, q_j), its gradient row into grad: the pair scored (score_one), then
+// the scorer's pair_gradient.
+template <class Scorer>
+float score_and_pair_gradient(const Scorer& sc, const float* p, const float* qi, const float* qj,
+                              int loss_kind, float reg, float* grad) {
+  float ctx[kMaxDim];
+  sc.user_context(p, ctx);
+  const float r_pos = score_one(sc, ctx, qi);
+  const float r_neg = score_one(sc, ctx, qj);
+  return sc.pair_gradient(p, qi, qj, loss_kind, reg, r_pos, r_neg, grad);
+}
+
+// The MLP's gradient pass scores the pair itself (the same r_pos, r_neg as score()).
+float score_and_pair_gradient(const MlpScorer& sc, const float* p, const float* qi, const float* qj,
+                              int loss_kind, float reg, float* grad) {
+  return sc.pair_gradient_scoring(p, qi, qj, loss_kind, reg, grad);
+}
+
+}  // namespace
 
 void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* negative,
                     int loss_kind, float reg, StepOutput* out, int threads) {
@@ -19,20 +38,9 @@ void pair_gradients(const ModelView& model, const Batch& batch, const int32_t* n
   with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int32_t k = 0; k < batch.size; ++k) {
-      const int32_t u = batch.user[k], i = batch.item[k], j = negative[k];
-      const float* p = model.user_row(u);
-      if constexpr (std::is_same_v<std::decay_t<decltype(sc)>, MlpScorer>) {
-        // The MLP's gradient pass scores the pair itself (the same r_pos, r_neg).
-        out->loss[k] = sc.pair_gradient_scoring(p, model.item_row(i), model.item_row(j),
-                                                loss_kind, reg, out->grad.data() + k * stride);
-        continue;
-      }
-      float ctx[kMaxDim];
-      sc.user_context(p, ctx);
-      const float r_pos = score_one(sc, ctx, model.item_row(i));
-      const float r_neg = score_one(sc, ctx, model.item_row(j));
-      out->loss[k] = sc.pair_gradient(p, model.item_row(i), model.item_row(j), loss_kind, reg,
-                                      r_pos, r_neg, out->grad.data() + k * stride);
+      out->loss[k] = score_and_pair_gradient(
+          sc, model.user_row(batch.user[k]), model.item_row(batch.item[k]),
+          model.item_row(negative[k]), loss_kind, reg, out->grad.data() + k * stride);
     }
   });
 }
