@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "cpu/expf_lanes.hpp"
+#include "cpu/simd16.hpp"
 
 namespace srns::cpu {
 
@@ -23,12 +24,10 @@ inline float softmax_weights_prefix(const float* logits, int n, float inv_tau, f
                                     float* prefix) {
   // The max, sixteen lanes at a time by softmax_weights' rule (l > top ? l : top, NaN never
   // taken); lanes may end on -0 where the order alone gives +0, which no weight can tell.
-  typedef float V16 __attribute__((vector_size(64)));
-  typedef float V16u __attribute__((vector_size(64), aligned(4), may_alias));
-  V16 top16 = V16{} - INFINITY;
+  simd::F16 top16 = simd::F16{} - INFINITY;
   int c = 0;
   for (; c + 16 <= n; c += 16) {
-    const V16 l = *reinterpret_cast<const V16u*>(logits + c);
+    const simd::F16 l = simd::load(logits + c);
     top16 = l > top16 ? l : top16;
   }
   float top = -INFINITY;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/simd16.hpp"
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -12,9 +14,9 @@
 namespace srns::cpu {
 namespace {
 
-typedef float F16 __attribute__((vector_size(64)));
-typedef int32_t I16 __attribute__((vector_size(64)));
-typedef uint32_t U16 __attribute__((vector_size(64)));
+using simd::F16;
+using simd::I16;
+using simd::U16;
 
 // Natural log of normal positive floats, to a few ulp: x = 2^e m with m in [sqrt(1/2),
 // sqrt(2)), log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.1716, by its series to s^9.

@@ -13,17 +13,18 @@
 #include <cstdint>
 
 #include "cpu/expf_lanes.hpp"
+#include "cpu/simd16.hpp"
 #include "srns/mlp_scorer.hpp"
 
 namespace srns::cpu {
 namespace mlp_lanes {
 
-typedef float F16 __attribute__((vector_size(64)));
+using simd::F16;
 
 // out[o] = start[o] + w[o * ld] x[0] + w[o * ld + 1] x[1] + ... + w[o * ld + n - 1] x[n - 1],
 // o < units, each sum in that order (eight units' sums interleaved).
-inline void layer(const float* w, int64_t ld, const F16* x, int n, const float* start,
-                  int units, F16* out) {
+inline void layer(const float* w, int64_t ld, const F16* x, int n, const float* start, int units,
+                  F16* out) {
   constexpr int kSide = 8;
   int o = 0;
   for (; o + kSide <= units; o += kSide) {

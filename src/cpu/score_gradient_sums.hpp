@@ -18,16 +18,16 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpu/simd16.hpp"
 #include "srns/scorer.hpp"
 
 namespace srns::cpu {
 
 namespace gradient_sums_detail {
 
-typedef float V16 __attribute__((vector_size(64)));
-typedef float V16u __attribute__((vector_size(64), aligned(4), may_alias));
-inline V16 load(const float* p) { return *reinterpret_cast<const V16u*>(p); }
-inline void store(float* p, V16 v) { *reinterpret_cast<V16u*>(p) = v; }
+using simd::F16;
+using simd::load;
+using simd::store;
 
 // Items [i0, i1) of out (rows of dim = 16 NV floats, +0 on entry): NB items' running sums in
 // registers at a time, the groups' contexts ctx[x] streaming past.
@@ -38,10 +38,10 @@ void gmf_item_sums(const float* coef, int64_t ld, int32_t n_groups, const float*
   constexpr int dim = 16 * NV;
   int32_t i = i0;
   for (; i + NB <= i1; i += NB) {
-    V16 acc[NB][NV] = {};
+    F16 acc[NB][NV] = {};
     for (int32_t x = 0; x < n_groups; ++x) {
       const float* c = ctx + static_cast<int64_t>(x) * dim;
-      V16 cv[NV];
+      F16 cv[NV];
       for (int v = 0; v < NV; ++v) cv[v] = load(c + 16 * v);
       const float* d = coef + x * ld + i;
       // The rows stride ld, which no hardware prefetcher follows: the first pass over the
@@ -60,7 +60,7 @@ void gmf_item_sums(const float* coef, int64_t ld, int32_t n_groups, const float*
     }
   }
   for (; i < i1; ++i) {  // the tail, one item at a time
-    V16 acc[NV] = {};
+    F16 acc[NV] = {};
     for (int32_t x = 0; x < n_groups; ++x) {
       const float d = coef[x * ld + i];
       if (d == 0.0f) continue;
@@ -77,7 +77,7 @@ void gmf_user_sums(const float* const coef[2], int32_t n_items, const float* ite
                    const float* const p[2], const float* beta, float* const user[2],
                    float* const head[2], bool two) {
   constexpr int dim = 16 * NV;
-  V16 pv[2][NV], bv[NV], au[2][NV], ah[2][NV];
+  F16 pv[2][NV], bv[NV], au[2][NV], ah[2][NV];
   const int n = two ? 2 : 1;
   for (int v = 0; v < NV; ++v) {
     bv[v] = load(beta + 16 * v);
@@ -93,8 +93,8 @@ void gmf_user_sums(const float* const coef[2], int32_t n_items, const float* ite
     const float d0 = coef[0][i], d1 = two ? c1[i] : 0.0f;
     const float* q = items + static_cast<int64_t>(i) * dim;
     for (int v = 0; v < NV; ++v) {
-      const V16 qv = load(q + 16 * v);
-      const V16 bq = bv[v] * qv;
+      const F16 qv = load(q + 16 * v);
+      const F16 bq = bv[v] * qv;
       if (d0 != 0.0f) {
         au[0][v] = au[0][v] + d0 * bq;
         ah[0][v] = ah[0][v] + d0 * (pv[0][v] * qv);

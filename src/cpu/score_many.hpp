@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "cpu/mlp_lanes.hpp"
+#include "cpu/simd16.hpp"
 #include "srns/score_out.hpp"
 #include "srns/scorer.hpp"
 
@@ -29,13 +30,6 @@
 namespace srns::cpu {
 
 namespace simd {
-
-typedef float F16 __attribute__((vector_size(64)));
-// Unaligned, may-alias view for loads.
-typedef float F16u __attribute__((vector_size(64), aligned(4), may_alias));
-
-inline F16 load(const float* p) { return *reinterpret_cast<const F16u*>(p); }
-inline void store(float* p, F16 v) { *reinterpret_cast<F16u*>(p) = v; }
 
 // The off-8 .. off-1 butterfly steps of sixteen items' 16 partials (file comment).
 inline F16 add8(F16 a, F16 b) {

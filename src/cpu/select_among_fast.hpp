@@ -11,13 +11,14 @@
 #include <cmath>
 
 #include "cpu/expf_lanes.hpp"
+#include "cpu/simd16.hpp"
 #include "srns/samplers/srns.hpp"
 
 namespace srns::cpu {
 
 inline int select_among_fast(const SrnsView& v, int t, float alpha_t, int n, const float* r,
                              const HistoryRun* runs, HistoryRun pos, float r_pos) {
-  typedef float F16 __attribute__((vector_size(64)));
+  using simd::F16;
   constexpr int kBlocks = kMaxMemory / 16;
   const int n_rec = history_records(t, v.window);
   int slot[kMaxWindow];

@@ -1,0 +1,19 @@
+// Sixteen-lane vectors of the CPU kernels, written with GCC/Clang vector extensions: one AVX-512
+// register where the build targets it, two or four narrower ones otherwise. Each lane's
+// arithmetic is IEEE single precision as in scalar code (no contraction: -ffp-contract=off), so
+// a lane computes exactly what the scalar reference computes for its element.
+#pragma once
+#include <cstdint>
+
+namespace srns::cpu::simd {
+
+typedef float F16 __attribute__((vector_size(64)));
+typedef int32_t I16 __attribute__((vector_size(64)));
+typedef uint32_t U16 __attribute__((vector_size(64)));
+// Unaligned, may-alias view for loads and stores.
+typedef float F16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+inline F16 load(const float* p) { return *reinterpret_cast<const F16u*>(p); }
+inline void store(float* p, F16 v) { *reinterpret_cast<F16u*>(p) = v; }
+
+}  // namespace srns::cpu::simd
