@@ -169,7 +169,9 @@ def execute(run, threads):
     start = time.time()
     checkpoint = os.path.join(run.dir, "checkpoint.bin")
     if os.path.exists(checkpoint):
-        cmd = [srns, "train", "--resume", run.dir, "--quiet", "--progress", "off"]
+        # The numbers do not depend on the thread count, so a resumed run takes this call's.
+        cmd = [srns, "train", "--resume", run.dir, "--threads", str(threads), "--quiet",
+               "--progress", "off"]
     else:
         if os.path.exists(run.dir):
             shutil.rmtree(run.dir)  # a partial run without a checkpoint: start again
