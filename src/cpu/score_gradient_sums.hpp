@@ -8,15 +8,14 @@
 //
 // GMF (and MF) is linear in each factor, dr/dq_i = p_u ⊙ beta (the user context c_u),
 // dr/dp_u = beta ⊙ q_i, dr/dbeta = p_u ⊙ q_i, so its sums are blocked for the vector units
-// with the same operations per element, bit for bit (tests/score_gradient_sums_test.cpp):
+// with the same operations per element, bit for bit (tests/catalogue_gradients_test.cpp):
 //   items: out[i] + d (c[f]) for sixteen lanes of F, several items' running sums held in
 //          registers while the groups stream past (each sum still in x order);
 //   users: two users' and heads' running sums held in registers over the items, which they
 //          load once.
-// Other widths than a multiple of 16 up to 64, and other scorers, take the generic forms.
+// Widths other than 16, 32 and 64, and other scorers, take the generic forms.
 #pragma once
 #include <cstdint>
-#include <type_traits>
 
 #include "cpu/simd16.hpp"
 #include "srns/scorer.hpp"
