@@ -8,7 +8,7 @@
 //                                          a binary search over them (non-decreasing: every
 //                                          w >= 0) finds its c; where none exceeds the target,
 //                                          the last c with weight (0 if none has), as cdf_pick.
-// tests/gan_math_test.cpp holds both equal to gan.hpp's.
+// tests/catalogue_gradients_test.cpp holds both equal to gan.hpp's.
 #pragma once
 #include <algorithm>
 #include <cmath>

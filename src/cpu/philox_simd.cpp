@@ -1,6 +1,8 @@
 // Sixteen Philox4x32-10 blocks at a time (philox_simd.hpp).
 #include "cpu/philox_simd.hpp"
 
+#include "cpu/simd16.hpp"
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -8,7 +10,7 @@
 namespace srns::cpu {
 namespace {
 
-typedef uint32_t U16 __attribute__((vector_size(64)));
+using simd::U16;
 typedef uint64_t U8 __attribute__((vector_size(64)));
 
 // hi:lo = a * m per 32-bit lane: even lanes as the low halves of 64-bit lanes, odd lanes as the

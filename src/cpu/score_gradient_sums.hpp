@@ -70,26 +70,24 @@ void gmf_item_sums(const float* coef, int64_t ld, int32_t n_groups, const float*
 }
 
 // Two users' sums over the items, sharing each item's loads and beta ⊙ q_i:
-// user_k += d_k (beta ⊙ q_i), head_k += d_k (p_k ⊙ q_i), k = 0, 1 (`two` false: user 0 only).
+// user_k += d_k (beta ⊙ q_i), head_k += d_k (p_k ⊙ q_i), k = 0, 1. With `two` false, index 1
+// repeats index 0 and only user 0 is summed and written.
 template <int NV>
 void gmf_user_sums(const float* const coef[2], int32_t n_items, const float* items,
                    const float* const p[2], const float* beta, float* const user[2],
                    float* const head[2], bool two) {
   constexpr int dim = 16 * NV;
   F16 pv[2][NV], bv[NV], au[2][NV], ah[2][NV];
-  const int n = two ? 2 : 1;
   for (int v = 0; v < NV; ++v) {
     bv[v] = load(beta + 16 * v);
     for (int k = 0; k < 2; ++k) {
-      const int s = k < n ? k : 0;
-      pv[k][v] = load(p[s] + 16 * v);
-      au[k][v] = load(user[s] + 16 * v);
-      ah[k][v] = load(head[s] + 16 * v);
+      pv[k][v] = load(p[k] + 16 * v);
+      au[k][v] = load(user[k] + 16 * v);
+      ah[k][v] = load(head[k] + 16 * v);
     }
   }
-  const float* c1 = coef[two ? 1 : 0];
   for (int32_t i = 0; i < n_items; ++i) {
-    const float d0 = coef[0][i], d1 = two ? c1[i] : 0.0f;
+    const float d0 = coef[0][i], d1 = two ? coef[1][i] : 0.0f;
     const float* q = items + static_cast<int64_t>(i) * dim;
     for (int v = 0; v < NV; ++v) {
       const F16 qv = load(q + 16 * v);
@@ -104,7 +102,7 @@ void gmf_user_sums(const float* const coef[2], int32_t n_items, const float* ite
       }
     }
   }
-  for (int k = 0; k < n; ++k) {
+  for (int k = 0; k < (two ? 2 : 1); ++k) {
     for (int v = 0; v < NV; ++v) {
       store(user[k] + 16 * v, au[k][v]);
       store(head[k] + 16 * v, ah[k][v]);
