@@ -170,8 +170,9 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
       cpu::batch_groups(batch, &groups);
       std::vector<int32_t> negative(batch.size, -1);
       cpu::StepOutput fused, want;
-      fused.loss.assign(batch.size, -1.0f);
-      fused.grad.assign(static_cast<size_t>(batch.size) * mv.grad_stride(), -1.0f);
+      fused.size_for_pair_rows(batch.size, mv);
+      std::fill(fused.loss.begin(), fused.loss.end(), -1.0f);
+      std::fill(fused.grad.begin(), fused.grad.end(), -1.0f);
       const cpu::PairLossOut loss{kLossBpr, 0.01f, &fused};
       cpu::srns_step(v, params, batch, groups, mv, got_memory.data(), negative.data(), threads,
                      with_loss ? &loss : nullptr);

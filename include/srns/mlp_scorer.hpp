@@ -49,6 +49,12 @@ SRNS_HD float mlp_act_grad(int activation, float a) {
   return a * (1.0f - a);
 }
 
+// One element of a pair's head gradient: the positive tower's delta times its input plus the
+// negative tower's, each product rounded before the sum (dW_k[o][j] in the file comment; a
+// bias's is dP + dN). The pair's row (pair_backward) and the CPU's batch sums from the pairs'
+// factors (cpu/mlp_head_sums.cpp) both take it from here.
+SRNS_HD float mlp_head_term(float dP, float xP, float dN, float xN) { return dP * xP + dN * xN; }
+
 // Floats of the head of an MLP over F-dimensional embeddings.
 SRNS_HD int64_t mlp_head_size(const MlpShape& s, int32_t dim) {
   int64_t n = 0;
@@ -163,77 +169,193 @@ struct MlpScorer {
   SRNS_HD float pair_backward(const float* p, const float* qi, const float* qj,
                               const float (*a)[kMaxMlpDepth][kMaxMlpWidth], const LossGrad& lg,
                               float reg, float* grad) const {
-    float* g_head = grad + 3 * static_cast<int64_t>(dim);
+    return backward(p, qi, qj, a, lg, reg, grad,
+                    HeadRow{this, grad + 3 * static_cast<int64_t>(dim)});
+  }
+
+  // ---- The head's gradient as factors (the CPU's batch sums, cpu/mlp_head_sums.cpp) -------
+  // Every element of a pair's head row is mlp_head_term of a delta and an input of each tower
+  // (file comment), so the row is determined by the towers' inputs and deltas: 3F + 4 (L_1 +
+  // ... + L_D) + 2 floats (about 550 for 64,32,16 over F = 32) instead of H (about 6,800).
+  // Layers k = 0 .. D, k = D the output (weights h, bias b_out, one unit, delta (d_pos,
+  // d_neg)). Record layout:
+  //   [p_u | q_i | q_j]                        the inputs of layer 0 (positive: [p_u; q_i],
+  //                                            negative: [p_u; q_j])
+  //   for k = 1 .. D: [a^P_k | a^N_k]          the inputs of layer k (L_k floats each)
+  //   for k = 0 .. D: [delta^P_k | delta^N_k]  the deltas of layer k's units
+  SRNS_HD int layer_units(int k) const { return k < shape.depth ? shape.width[k] : 1; }
+  SRNS_HD int64_t factor_inputs(int k) const {  // offset of layer k's [x^P | x^N], k >= 1
+    int64_t off = 3 * static_cast<int64_t>(dim);
+    for (int l = 1; l < k; ++l) off += 2 * static_cast<int64_t>(in_width(l));
+    return off;
+  }
+  SRNS_HD int64_t factor_deltas(int k) const {  // offset of layer k's [delta^P | delta^N]
+    int64_t off = factor_inputs(shape.depth + 1);
+    for (int l = 0; l < k; ++l) off += 2 * static_cast<int64_t>(layer_units(l));
+    return off;
+  }
+  SRNS_HD int64_t factor_size() const { return factor_deltas(shape.depth + 1); }
+
+  // pair_gradient with the head's part of the row as its factors: grad holds [user F | pos F |
+  // neg F] (the same floats as pair_gradient's), factors one record (above).
+  SRNS_HD float pair_gradient_factored(const float* p, const float* qi, const float* qj,
+                                       int loss_kind, float reg, float r_pos, float r_neg,
+                                       float* grad, float* factors) const {
+    float ctx[kMaxMlpWidth];
+    float a[2][kMaxMlpDepth][kMaxMlpWidth];
+    user_context(p, ctx);
+    forward(ctx, qi, a[0]);
+    forward(ctx, qj, a[1]);
+    return backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad,
+                    HeadFactors{this, factors});
+  }
+  // pair_gradient_scoring's twin of pair_gradient_factored.
+  SRNS_HD float pair_gradient_scoring_factored(const float* p, const float* qi, const float* qj,
+                                               int loss_kind, float reg, float* grad,
+                                               float* factors) const {
+    float ctx[kMaxMlpWidth];
+    float a[2][kMaxMlpDepth][kMaxMlpWidth];
+    user_context(p, ctx);
+    const float r_pos = forward(ctx, qi, a[0]);
+    const float r_neg = forward(ctx, qj, a[1]);
+    return backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad,
+                    HeadFactors{this, factors});
+  }
+  // The head row (H floats) of a factor record: pair_gradient's head, bit for bit.
+  SRNS_HD void expand_factors(const float* factors, float* g_head) const {
+    const HeadRow row{this, g_head};
+    row.first_layer(factors + factor_deltas(0), factors + factor_deltas(0) + shape.width[0],
+                    factors, factors + dim, factors + 2 * dim);
+    for (int k = 1; k <= shape.depth; ++k) {
+      const float* x = factors + factor_inputs(k);
+      const float* d = factors + factor_deltas(k);
+      row.layer(k, d, d + layer_units(k), x, x + in_width(k));
+    }
+  }
+
+ private:
+  // Where backward puts the head's gradient: as the row (HeadRow) or as factors (HeadFactors).
+  // layer(k, ...) for k = 1 .. D, first_layer for k = 0; dP, dN the towers' deltas of layer k's
+  // units, xP, xN their inputs.
+  struct HeadRow {
+    const MlpScorer* sc;
+    float* g_head;
+    SRNS_HD void layer(int k, const float* dP, const float* dN, const float* xP,
+                       const float* xN) const {
+      float* g_w = g_head + sc->layer_offset(k);
+      const int in = sc->in_width(k);
+      float* g_b = g_w + static_cast<int64_t>(sc->layer_units(k)) * in;
+      for (int o = 0; o < sc->layer_units(k); ++o) {
+        for (int j = 0; j < in; ++j) {
+          g_w[static_cast<int64_t>(o) * in + j] = mlp_head_term(dP[o], xP[j], dN[o], xN[j]);
+        }
+        g_b[o] = dP[o] + dN[o];
+      }
+    }
+    SRNS_HD void first_layer(const float* dP, const float* dN, const float* p, const float* qi,
+                             const float* qj) const {
+      const int dim = sc->dim;
+      const int64_t in1 = 2 * static_cast<int64_t>(dim);
+      float* g_b1 = g_head + static_cast<int64_t>(sc->shape.width[0]) * in1;
+      for (int o = 0; o < sc->shape.width[0]; ++o) {
+        for (int f = 0; f < dim; ++f) {
+          g_head[o * in1 + f] = mlp_head_term(dP[o], p[f], dN[o], p[f]);
+          g_head[o * in1 + dim + f] = mlp_head_term(dP[o], qi[f], dN[o], qj[f]);
+        }
+        g_b1[o] = dP[o] + dN[o];
+      }
+    }
+  };
+  struct HeadFactors {
+    const MlpScorer* sc;
+    float* record;
+    SRNS_HD static void copy(const float* from, int n, float* to) {
+      for (int x = 0; x < n; ++x) to[x] = from[x];
+    }
+    SRNS_HD void layer(int k, const float* dP, const float* dN, const float* xP,
+                       const float* xN) const {
+      const int in = sc->in_width(k), units = sc->layer_units(k);
+      copy(xP, in, record + sc->factor_inputs(k));
+      copy(xN, in, record + sc->factor_inputs(k) + in);
+      copy(dP, units, record + sc->factor_deltas(k));
+      copy(dN, units, record + sc->factor_deltas(k) + units);
+    }
+    SRNS_HD void first_layer(const float* dP, const float* dN, const float* p, const float* qi,
+                             const float* qj) const {
+      const int dim = sc->dim, units = sc->shape.width[0];
+      copy(p, dim, record);
+      copy(qi, dim, record + dim);
+      copy(qj, dim, record + 2 * dim);
+      copy(dP, units, record + sc->factor_deltas(0));
+      copy(dN, units, record + sc->factor_deltas(0) + units);
+    }
+  };
+
+  // The backward pass (file comment): the user and item rows into grad[0, 3F), the head's
+  // gradient to `head_out`; returns the loss with its L2 term.
+  template <class Head>
+  SRNS_HD float backward(const float* p, const float* qi, const float* qj,
+                         const float (*a)[kMaxMlpDepth][kMaxMlpWidth], const LossGrad& lg,
+                         float reg, float* grad, const Head& head_out) const {
     const float d[2] = {lg.d_pos, lg.d_neg};
     float delta[2][kMaxMlpWidth];
     const int last = shape.depth - 1;
     const float* h = out_weights();
-    float* g_out = g_head + layer_offset(shape.depth);
+    head_out.layer(shape.depth, &d[0], &d[1], a[0][last], a[1][last]);
     for (int o = 0; o < out_width(); ++o) {
-      g_out[o] = d[0] * a[0][last][o] + d[1] * a[1][last][o];
       for (int t = 0; t < 2; ++t) {
         delta[t][o] = d[t] * h[o] * mlp_act_grad(shape.activation, a[t][last][o]);
       }
     }
-    g_out[out_width()] = d[0] + d[1];
     for (int k = last; k >= 1; --k) {
       const float* wk = weights(k);
-      float* g_w = g_head + layer_offset(k);
-      float* g_b = g_w + static_cast<int64_t>(shape.width[k]) * in_width(k);
       const int in = in_width(k);
-      for (int o = 0; o < shape.width[k]; ++o) {
-        for (int j = 0; j < in; ++j) {
-          g_w[static_cast<int64_t>(o) * in + j] =
-              delta[0][o] * a[0][k - 1][j] + delta[1][o] * a[1][k - 1][j];
-        }
-        g_b[o] = delta[0][o] + delta[1][o];
-      }
+      head_out.layer(k, delta[0], delta[1], a[0][k - 1], a[1][k - 1]);
+      // below[t][j] = act'(a_{k-1}[j]) (0 + W_k[0][j] delta[t][0] + W_k[1][j] delta[t][1] + ...):
+      // the sum over units in order for every j at once (a weight row per step, in lanes).
       float below[2][kMaxMlpWidth];
-      for (int j = 0; j < in; ++j) {
+      for (int t = 0; t < 2; ++t) {
+        for (int j = 0; j < in; ++j) below[t][j] = 0.0f;
+      }
+      for (int o = 0; o < shape.width[k]; ++o) {
+        const float* w_row = wk + static_cast<int64_t>(o) * in;
         for (int t = 0; t < 2; ++t) {
-          float acc = 0.0f;
-          for (int o = 0; o < shape.width[k]; ++o) {
-            const float prod = wk[static_cast<int64_t>(o) * in + j] * delta[t][o];
-            acc = acc + prod;
-          }
-          below[t][j] = acc * mlp_act_grad(shape.activation, a[t][k - 1][j]);
+          const float dt = delta[t][o];
+          for (int j = 0; j < in; ++j) below[t][j] = below[t][j] + w_row[j] * dt;
         }
       }
       for (int t = 0; t < 2; ++t) {
-        for (int j = 0; j < in; ++j) delta[t][j] = below[t][j];
+        for (int j = 0; j < in; ++j) {
+          delta[t][j] = below[t][j] * mlp_act_grad(shape.activation, a[t][k - 1][j]);
+        }
       }
     }
     const float* w1 = weights(0);
-    float* g_w1 = g_head;
-    float* g_b1 = g_w1 + static_cast<int64_t>(shape.width[0]) * 2 * dim;
     const int64_t in1 = 2 * static_cast<int64_t>(dim);
+    head_out.first_layer(delta[0], delta[1], p, qi, qj);
+    // The embeddings' rows: each f's sum over layer 1's units in order, every f at once.
+    for (int f = 0; f < 3 * dim; ++f) grad[f] = 0.0f;
     for (int o = 0; o < shape.width[0]; ++o) {
+      const float both = delta[0][o] + delta[1][o];
+      const float* w_user = w1 + o * in1;
+      const float* w_item = w_user + dim;
       for (int f = 0; f < dim; ++f) {
-        g_w1[o * in1 + f] = delta[0][o] * p[f] + delta[1][o] * p[f];
-        g_w1[o * in1 + dim + f] = delta[0][o] * qi[f] + delta[1][o] * qj[f];
+        grad[f] = grad[f] + w_user[f] * both;
+        grad[dim + f] = grad[dim + f] + w_item[f] * delta[0][o];
+        grad[2 * dim + f] = grad[2 * dim + f] + w_item[f] * delta[1][o];
       }
-      g_b1[o] = delta[0][o] + delta[1][o];
     }
     float sq = 0.0f;
     for (int f = 0; f < dim; ++f) {
-      float gu = 0.0f, gi = 0.0f, gj = 0.0f;
-      for (int o = 0; o < shape.width[0]; ++o) {
-        const float both = delta[0][o] + delta[1][o];
-        const float pu = w1[o * in1 + f] * both;
-        const float pi = w1[o * in1 + dim + f] * delta[0][o];
-        const float pj = w1[o * in1 + dim + f] * delta[1][o];
-        gu = gu + pu;
-        gi = gi + pi;
-        gj = gj + pj;
-      }
-      grad[f] = gu + reg * p[f];
-      grad[dim + f] = gi + reg * qi[f];
-      grad[2 * dim + f] = gj + reg * qj[f];
+      grad[f] = grad[f] + reg * p[f];
+      grad[dim + f] = grad[dim + f] + reg * qi[f];
+      grad[2 * dim + f] = grad[2 * dim + f] + reg * qj[f];
       sq += p[f] * p[f] + qi[f] * qi[f] + qj[f] * qj[f];
     }
     return lg.loss + 0.5f * reg * sq;
   }
 
+ public:
   // user += d dr/dp_u, item += d dr/dq_i, head += d dr/dhead (a GAN generator's REINFORCE term,
   // scorer.hpp); null rows are skipped. The same backward pass as pair_gradient, for one tower.
   SRNS_HD void add_score_gradient(const float* p, const float* q, float d, float* user, float* item,

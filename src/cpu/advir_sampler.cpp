@@ -26,7 +26,6 @@ class AdvirSampler : public RnsAsSampler {
   bool fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
                   int32_t* negative, StepOutput* out) override {
     select(batch, model, negative);
-    const int64_t stride = model.grad_stride();
     const int64_t scratch = adversarial_scratch_floats(model);
     out->size_for(batch.size, model);
     with_scorer(model, [&](const auto& sc) {
@@ -40,9 +39,9 @@ class AdvirSampler : public RnsAsSampler {
           const float* qj = model.item_row(negative[k]);
           float ctx[kMaxDim];
           sc.user_context(p, ctx);
-          out->loss[k] = adversarial_pair_gradient(sc, model, p, qi, qj, loss_kind, reg, eps_,
-                                                   weight_, sc.score(ctx, qi), sc.score(ctx, qj),
-                                                   out->grad.data() + k * stride, mine);
+          out->loss[k] =
+              adversarial_pair_gradient(sc, model, p, qi, qj, loss_kind, reg, eps_, weight_,
+                                        sc.score(ctx, qi), sc.score(ctx, qj), out->row(k), mine);
         }
       }
     });

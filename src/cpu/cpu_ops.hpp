@@ -61,15 +61,33 @@ struct BatchGroups {
 void batch_groups(const Batch& batch, BatchGroups* out);
 
 // Per-pair outputs of a batch: the loss (with its L2 term) and the gradient row
-// grad[k * stride .. (k+1) * stride) of pair k (scorer.hpp: [user F | pos F | neg F | head H]).
+// grad[k * stride .. (k+1) * stride) of pair k: [user F | pos F | neg F | head], the head as its
+// H floats (scorer.hpp), or, with head_factored (the MLP, from pair_row.hpp's writers), as the
+// pair's factor record (MlpScorer::factor_size: about 550 floats instead of 6,800 for
+// 64,32,16), from which reduce_gradients sums the head with the same terms in the same order
+// (mlp_head_sums.cpp).
 struct StepOutput {
   std::vector<float> loss;
   std::vector<float> grad;
+  int64_t stride = 0;
+  bool head_factored = false;
 
-  // Room for the `pairs` pairs of a batch of `model` (grad_stride floats per row).
-  void size_for(int32_t pairs, const ModelView& model) {
+  // Room for the `pairs` pairs of a batch of `model` with H-float heads (grad_stride floats).
+  void size_for(int32_t pairs, const ModelView& model) { size(pairs, model.grad_stride(), false); }
+  // Room for the rows pair_row.hpp writes: the MLP's head as factors, other scorers' as rows.
+  void size_for_pair_rows(int32_t pairs, const ModelView& model);
+  float* row(int64_t k) { return grad.data() + k * stride; }
+  const float* row(int64_t k) const { return grad.data() + k * stride; }
+  // The first `pairs` rows with H-float heads (factors expanded: pair_gradient's rows bit for
+  // bit), grad_stride floats each.
+  std::vector<float> full_rows(int32_t pairs, const ModelView& model) const;
+
+ private:
+  void size(int32_t pairs, int64_t row_floats, bool factored) {
     loss.resize(pairs);
-    grad.resize(static_cast<size_t>(pairs) * model.grad_stride());
+    stride = row_floats;
+    head_factored = factored;
+    grad.resize(static_cast<size_t>(pairs) * stride);
   }
 };
 
@@ -95,6 +113,11 @@ struct RowGradients {
     return row < static_cast<int64_t>(s.size()) ? s[row] : -1;
   }
 };
+
+// The MLP head's gradient summed over the first n pairs of a head_factored output, in pair
+// order (mlp_head_sums.cpp): the same floats as summing the expanded rows.
+void mlp_head_sums(const ModelView& model, const StepOutput& out, int32_t n, float* head,
+                   int threads);
 
 // Two or more threads: the user and item tables summed at once (same sums).
 void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOutput& out,

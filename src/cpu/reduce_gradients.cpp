@@ -2,7 +2,8 @@
 //
 // A user row's gradient is the sum of its pairs' user contributions in pair order; an item
 // row's is the sum of its contributions in (pair, role) order, role 0 = positive, 1 =
-// negative; the head's is the sum over pairs in pair order. Summing in this fixed order makes
+// negative; the head's is the sum over pairs in pair order (the MLP's from the pairs' factor
+// records, mlp_head_sums.cpp, with the same floats). Summing in this fixed order makes
 // the result independent of the thread count, and is what the CUDA backend's deterministic mode
 // (a sort by (row, pair, role) and a segmented sum) reproduces bit for bit.
 //
@@ -60,7 +61,6 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
                       const ModelView& model, RowGradients* g, int threads) {
   const int32_t n = batch.size;
   const int32_t dim = model.dim;
-  const int64_t stride = model.grad_stride();
   int32_t max_user = -1, max_item = -1;
   for (int32_t k = 0; k < n; ++k) {
     max_user = std::max(max_user, batch.user[k]);
@@ -74,20 +74,23 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
   const int32_t h = model.head_size;
   g->head_grad.assign(h, 0.0f);
   float* head = g->head_grad.data();
-  // The two tables' sums are independent: with two or more threads, users (and the head) on
-  // one, items on another; each in the same order as alone. One thread: no parallel region.
+  if (out.head_factored) mlp_head_sums(model, out, n, head, threads);
+  const int32_t h_rows = out.head_factored ? 0 : h;  // a head summed from its rows
+  // The two tables' sums are independent: with two or more threads, users (and the head's
+  // rows) on one, items on another; each in the same order as alone. One thread: no parallel
+  // region.
 #pragma omp parallel sections num_threads(2) if (threads > 1)
   {
 #pragma omp section
     for (int32_t k = 0; k < n; ++k) {
-      const float* row = out.grad.data() + k * stride;
+      const float* row = out.row(k);
       users.add(batch.user[k], row);
       const float* gh = row + 3 * dim;
-      for (int32_t f = 0; f < h; ++f) head[f] = head[f] + gh[f];
+      for (int32_t f = 0; f < h_rows; ++f) head[f] = head[f] + gh[f];
     }
 #pragma omp section
     for (int32_t k = 0; k < n; ++k) {
-      const float* row = out.grad.data() + k * stride;
+      const float* row = out.row(k);
       items.add(batch.item[k], row + dim);
       items.add(negative[k], row + 2 * dim);
     }

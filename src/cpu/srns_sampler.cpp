@@ -156,7 +156,7 @@ void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* ne
 bool SrnsSampler::fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
                              int32_t* negative, StepOutput* out) {
   if (random_) return false;
-  out->size_for(batch.size, model);
+  out->size_for_pair_rows(batch.size, model);
   const PairLossOut loss{loss_kind, reg, out};
   step(batch, model, negative, &loss);
   return true;

@@ -30,6 +30,7 @@
 
 #include "cpu/cpu_ops.hpp"
 #include "cpu/gumbel_top.hpp"
+#include "cpu/pair_row.hpp"
 #include "cpu/philox_simd.hpp"
 #include "cpu/score_many.hpp"
 #include "cpu/select_among_fast.hpp"
@@ -217,11 +218,9 @@ struct StepContext {
           negative[k] = w->items[entry];
           if (loss) {
             // pair_gradients' loss and row, with the scores it would compute: r(u, i), r(u, j).
-            float* grad = loss->out->grad.data() + k * model.grad_stride();
-            loss->out->loss[k] =
-                sc.pair_gradient(model.user_row(w->u), model.item_row(batch.item[k]),
-                                 model.item_row(negative[k]), loss->kind, loss->reg, r_pos[x],
-                                 r[entry], grad);
+            loss->out->loss[k] = pair_row(sc, model.user_row(w->u), model.item_row(batch.item[k]),
+                                          model.item_row(negative[k]), loss->kind, loss->reg,
+                                          r_pos[x], r[entry], loss->out->row(k));
           }
           ahead->pump(8);
         }

@@ -104,11 +104,12 @@ void gan_step_case(const std::string& sampler, Outputs* cpu, Outputs* gpu) {
         const std::string bt = tag + " batch " + std::to_string(b);
         cpu->share("negatives" + bt, want, draw_share);
         gpu->share("negatives" + bt, got, draw_share);
+        const std::vector<float> host = out.full_rows(batch.size, cpu::view_of(m));
         std::vector<float> want_rows, got_rows;
         for (int32_t k = 0; k < batch.size; ++k) {
           if (want[k] != got[k]) continue;
-          want_rows.insert(want_rows.end(), out.grad.begin() + k * stride,
-                           out.grad.begin() + (k + 1) * stride);
+          want_rows.insert(want_rows.end(), host.begin() + k * stride,
+                           host.begin() + (k + 1) * stride);
           got_rows.insert(got_rows.end(), grad.begin() + k * stride,
                           grad.begin() + (k + 1) * stride);
         }
