@@ -7,11 +7,13 @@
 // which reduce_gradients sums rows, so the sum is the one over expanded rows bit for bit. It is
 // computed without the rows: a pair's head row is about 6,800 floats for 64,32,16, its record
 // about 550, so the rows' 27 MB per 1,000-pair batch were written and read back through memory.
-// Work is split by (layer, block of kUnits units): the block's weight sums stay in a local
-// buffer while the pairs stream past, each pair's inputs read once per block.
+// Work is split by (layer, block of kUnits units): the block's weight sums stay in registers
+// (columns 16, 32 or 64 wide: the widths of the studies' towers) or a local buffer (others)
+// while the pairs stream past.
 #include <algorithm>
 
 #include "cpu/cpu_ops.hpp"
+#include "cpu/simd16.hpp"
 #include "srns/mlp_scorer.hpp"
 
 namespace srns::cpu {
@@ -39,6 +41,35 @@ int layer_columns(const MlpScorer& sc, int k, Columns* c) {
   return 1;
 }
 
+// The sums of units [o0, o1) over columns c with the accumulators in registers: the columns in
+// V sixteen-lane vectors, U units at a time (U V <= 16 vectors; the same terms, in the same
+// order, as the scalar loop below).
+template <int V, int U>
+void unit_block_lanes(const StepOutput& out, int32_t n, const Columns& c, int64_t rec,
+                      int64_t d_pos, int64_t d_neg, int o0, int o1, float* g_w, int64_t ld) {
+  using simd::F16;
+  for (int u0 = o0; u0 < o1; u0 += U) {
+    const int m = o1 - u0 < U ? o1 - u0 : U;
+    F16 acc[U][V] = {};
+    for (int32_t x = 0; x < n; ++x) {
+      const float* row = out.row(x);
+      F16 xp[V], xn[V];
+      for (int v = 0; v < V; ++v) {
+        xp[v] = simd::load(row + rec + c.x_pos + 16 * v);
+        xn[v] = simd::load(row + rec + c.x_neg + 16 * v);
+      }
+      for (int u = 0; u < U; ++u) {
+        if (u >= m) break;
+        const float dp = row[d_pos + u0 + u], dn = row[d_neg + u0 + u];
+        for (int v = 0; v < V; ++v) acc[u][v] = acc[u][v] + (dp * xp[v] + dn * xn[v]);
+      }
+    }
+    for (int u = 0; u < m; ++u) {
+      for (int v = 0; v < V; ++v) simd::store(g_w + (u0 + u) * ld + c.first + 16 * v, acc[u][v]);
+    }
+  }
+}
+
 // Units [o0, o1) of layer k: their weight rows' and biases' sums over the n pairs.
 void unit_block_sums(const MlpScorer& sc, const StepOutput& out, int32_t n, int k, int o0, int o1,
                      float* head) {
@@ -50,6 +81,14 @@ void unit_block_sums(const MlpScorer& sc, const StepOutput& out, int32_t n, int 
   const int n_cols = layer_columns(sc, k, cols);
   for (int c = 0; c < n_cols; ++c) {
     const int w = cols[c].width;
+    const auto lanes = w == 64   ? unit_block_lanes<4, 4>
+                       : w == 32 ? unit_block_lanes<2, 8>
+                       : w == 16 ? unit_block_lanes<1, 8>
+                                 : nullptr;
+    if (lanes) {
+      lanes(out, n, cols[c], rec, d_pos, d_neg, o0, o1, g_w, in);
+      continue;
+    }
     float acc[kUnits][kMaxColumns];
     for (int o = 0; o < o1 - o0; ++o) std::fill(acc[o], acc[o] + w, 0.0f);
     for (int32_t x = 0; x < n; ++x) {
