@@ -1,8 +1,8 @@
-// The MLP head's gradient as factors (include/srns/mlp_scorer.hpp: pair_gradient_factored,
-// expand_factors; src/cpu/mlp_head_sums.cpp): a pair's factored row expands to pair_gradient's
-// row bit for bit, and reduce_gradients over factored rows gives the same sums, bit for bit, as
-// over the expanded rows, at the study's shape (64,32,16 over F = 32), odd widths, one and two
-// layers, with one and two threads.
+// The MLP head's batch gradient from the pairs' factor records (src/cpu/mlp_head_sums.cpp):
+// reduce_gradients over factored rows gives the same sums, bit for bit, as over the expanded
+// rows (which are pair_gradient's; mlp_scorer_test.cpp holds a single pair's record to it), at
+// the study's shape (64,32,16 over F = 32: every lane width), odd widths, one and two layers,
+// with one and two threads.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -44,36 +44,6 @@ const Shape kShapes[] = {{{64, 32, 16}, 32, kMlpSigmoid},
                          {{7, 5, 3}, 4, kMlpTanh},
                          {{9}, 3, kMlpRelu},
                          {{17, 8}, 13, kMlpSigmoid}};
-
-TEST(MlpHeadFactors, ExpandToThePairGradientRowBitForBit) {
-  for (const Shape& s : kShapes) {
-    for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
-      const Model m = random_mlp(s, 3, 4, 7 + loss);
-      const ModelView v = view_of(m);
-      const MlpScorer sc(v);
-      float ctx[kMaxMlpWidth];
-      sc.user_context(v.user_row(1), ctx);
-      const float rp = sc.score(ctx, v.item_row(2)), rn = sc.score(ctx, v.item_row(0));
-      std::vector<float> want(v.grad_stride()), got(v.grad_stride());
-      std::vector<float> row(3 * s.dim + sc.factor_size()), scored(row.size());
-      const float lw = sc.pair_gradient(v.user_row(1), v.item_row(2), v.item_row(0), loss, 0.05f,
-                                        rp, rn, want.data());
-      const float lf = sc.pair_gradient_factored(v.user_row(1), v.item_row(2), v.item_row(0), loss,
-                                                 0.05f, rp, rn, row.data(), row.data() + 3 * s.dim);
-      const float ls =
-          sc.pair_gradient_scoring_factored(v.user_row(1), v.item_row(2), v.item_row(0), loss,
-                                            0.05f, scored.data(), scored.data() + 3 * s.dim);
-      const std::string tag =
-          "depth " + std::to_string(s.widths.size()) + " loss " + std::to_string(loss);
-      EXPECT_EQ(0, std::memcmp(&lw, &lf, sizeof lw)) << tag;
-      EXPECT_EQ(0, std::memcmp(&lw, &ls, sizeof lw)) << tag;
-      EXPECT_TRUE(same_bits(row, scored)) << tag;
-      std::copy(row.begin(), row.begin() + 3 * s.dim, got.begin());
-      sc.expand_factors(row.data() + 3 * s.dim, got.data() + 3 * s.dim);
-      EXPECT_TRUE(same_bits(want, got)) << tag;
-    }
-  }
-}
 
 // A batch of 300 pairs over 40 users and 30 items (rows repeat), factored by pair_gradients,
 // reduced as it is and as its expanded rows.

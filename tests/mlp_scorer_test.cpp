@@ -1,15 +1,19 @@
 // The MLP scorer (include/srns/mlp_scorer.hpp): its score against a direct double-precision
 // evaluation of the documented head layout; its pair gradient (every head element and the
 // three embedding rows) against central finite differences of its loss, for each activation
-// and loss, and its self-scoring form against it bit for bit; its score gradient (add_score_gradient, the GAN samplers' seam) likewise; Glorot
+// and loss, and its factored forms (the head as a factor record; self-scoring) against it bit
+// for bit; its score gradient (add_score_gradient, the GAN samplers' seam) likewise; Glorot
 // initialisation; the model file (MLP round trip, GMF files as before); and
 // training with every sampler of the registry.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sampler_test_util.hpp"
@@ -135,25 +139,43 @@ TEST(MlpScorer, PairGradientMatchesFiniteDifferences) {
   }
 }
 
-// pair_gradient_scoring (the pair scored by the gradient's own tower passes) against
-// pair_gradient given score()'s r_pos and r_neg: the same loss and row, bit for bit.
-TEST(MlpScorer, PairGradientScoringEqualsPairGradientOfTheScores) {
-  for (int act : {kMlpSigmoid, kMlpRelu, kMlpTanh}) {
-    for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
-      const Model m = random_mlp(shape_of({7, 5, 3}, act), 4, 31 + 3 * act + loss);
-      const ModelView v = view_of(m);
-      const MlpScorer sc(v);
-      float ctx[kMaxMlpWidth];
-      sc.user_context(v.user_row(2), ctx);
-      const float rp = sc.score(ctx, v.item_row(0)), rn = sc.score(ctx, v.item_row(3));
-      std::vector<float> want(v.grad_stride()), got(v.grad_stride());
-      const float lw = sc.pair_gradient(v.user_row(2), v.item_row(0), v.item_row(3), loss, 0.05f,
-                                        rp, rn, want.data());
-      const float lg = sc.pair_gradient_scoring(v.user_row(2), v.item_row(0), v.item_row(3), loss,
-                                                0.05f, got.data());
-      EXPECT_EQ(0, std::memcmp(&lw, &lg, sizeof lw)) << "loss, act " << act << " " << loss;
-      EXPECT_EQ(0, std::memcmp(want.data(), got.data(), sizeof(float) * want.size()))
-          << "gradient row, act " << act << " loss " << loss;
+// pair_gradient_factored (the head as its factor record) and pair_gradient_scoring_factored
+// (the pair scored by the gradient's own tower passes) against pair_gradient given score()'s
+// r_pos and r_neg: the same loss and [user | pos | neg] floats, and a record that expands
+// (expand_factors) to pair_gradient's head, bit for bit; at the studies' 64,32,16 and odd shapes.
+TEST(MlpScorer, FactoredPairGradientsEqualPairGradientOfTheScores) {
+  const std::pair<std::vector<int>, int> shapes[] = {
+      {{7, 5, 3}, 4}, {{64, 32, 16}, 32}, {{9}, 3}, {{17, 8}, 13}};
+  for (const auto& [widths, dim] : shapes) {
+    for (int act : {kMlpSigmoid, kMlpRelu, kMlpTanh}) {
+      for (int loss : {kLossBpr, kLossHinge, kLossBce}) {
+        const Model m = random_mlp(shape_of(widths, act), dim, 31 + 3 * act + loss);
+        const ModelView v = view_of(m);
+        const MlpScorer sc(v);
+        float ctx[kMaxMlpWidth];
+        sc.user_context(v.user_row(2), ctx);
+        const float rp = sc.score(ctx, v.item_row(0)), rn = sc.score(ctx, v.item_row(3));
+        std::vector<float> want(v.grad_stride()), got(v.grad_stride());
+        std::vector<float> row(3 * dim + sc.factor_size()), scored(row.size());
+        const float lw = sc.pair_gradient(v.user_row(2), v.item_row(0), v.item_row(3), loss, 0.05f,
+                                          rp, rn, want.data());
+        const float lf =
+            sc.pair_gradient_factored(v.user_row(2), v.item_row(0), v.item_row(3), loss, 0.05f, rp,
+                                      rn, row.data(), row.data() + 3 * dim);
+        const float ls =
+            sc.pair_gradient_scoring_factored(v.user_row(2), v.item_row(0), v.item_row(3), loss,
+                                              0.05f, scored.data(), scored.data() + 3 * dim);
+        const std::string tag = "depth " + std::to_string(widths.size()) + " act " +
+                                std::to_string(act) + " loss " + std::to_string(loss);
+        EXPECT_EQ(0, std::memcmp(&lw, &lf, sizeof lw)) << "loss, " << tag;
+        EXPECT_EQ(0, std::memcmp(&lw, &ls, sizeof lw)) << "self-scoring loss, " << tag;
+        EXPECT_EQ(0, std::memcmp(row.data(), scored.data(), sizeof(float) * row.size()))
+            << "self-scoring row, " << tag;
+        std::copy(row.begin(), row.begin() + 3 * dim, got.begin());
+        sc.expand_factors(row.data() + 3 * dim, got.data() + 3 * dim);
+        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), sizeof(float) * want.size()))
+            << "gradient row, " << tag;
+      }
     }
   }
 }

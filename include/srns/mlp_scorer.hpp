@@ -51,7 +51,7 @@ SRNS_HD float mlp_act_grad(int activation, float a) {
 
 // One element of a pair's head gradient: the positive tower's delta times its input plus the
 // negative tower's, each product rounded before the sum (dW_k[o][j] in the file comment; a
-// bias's is dP + dN). The pair's row (pair_backward) and the CPU's batch sums from the pairs'
+// bias's is dP + dN). The pair's row (pair_gradient) and the CPU's batch sums from the pairs'
 // factors (cpu/mlp_head_sums.cpp) both take it from here.
 SRNS_HD float mlp_head_term(float dP, float xP, float dN, float xN) { return dP * xP + dN * xN; }
 
@@ -145,31 +145,10 @@ struct MlpScorer {
   // Loss with its L2 term and the gradient row of pair (u, i, j) (file comment).
   SRNS_HD float pair_gradient(const float* p, const float* qi, const float* qj, int loss_kind,
                               float reg, float r_pos, float r_neg, float* grad) const {
-    float ctx[kMaxMlpWidth];
     float a[2][kMaxMlpDepth][kMaxMlpWidth];
-    user_context(p, ctx);
-    forward(ctx, qi, a[0]);
-    forward(ctx, qj, a[1]);
-    return pair_backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad);
-  }
-  // pair_gradient with r_pos = score(c_u, q_i) and r_neg = score(c_u, q_j) taken from its own
-  // two tower passes (forward's return value is score's, bit for bit): for callers that have
-  // not scored the pair, one pass per tower instead of a score() call and the gradient's pass.
-  SRNS_HD float pair_gradient_scoring(const float* p, const float* qi, const float* qj,
-                                      int loss_kind, float reg, float* grad) const {
-    float ctx[kMaxMlpWidth];
-    float a[2][kMaxMlpDepth][kMaxMlpWidth];
-    user_context(p, ctx);
-    const float r_pos = forward(ctx, qi, a[0]);
-    const float r_neg = forward(ctx, qj, a[1]);
-    return pair_backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad);
-  }
-  // The backward pass of pair_gradient from the towers' activations a[0] (positive), a[1]
-  // (negative) and the loss's derivatives.
-  SRNS_HD float pair_backward(const float* p, const float* qi, const float* qj,
-                              const float (*a)[kMaxMlpDepth][kMaxMlpWidth], const LossGrad& lg,
-                              float reg, float* grad) const {
-    return backward(p, qi, qj, a, lg, reg, grad,
+    float r[2];
+    towers(p, qi, qj, a, r);
+    return backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad,
                     HeadRow{this, grad + 3 * static_cast<int64_t>(dim)});
   }
 
@@ -201,24 +180,22 @@ struct MlpScorer {
   SRNS_HD float pair_gradient_factored(const float* p, const float* qi, const float* qj,
                                        int loss_kind, float reg, float r_pos, float r_neg,
                                        float* grad, float* factors) const {
-    float ctx[kMaxMlpWidth];
     float a[2][kMaxMlpDepth][kMaxMlpWidth];
-    user_context(p, ctx);
-    forward(ctx, qi, a[0]);
-    forward(ctx, qj, a[1]);
+    float r[2];
+    towers(p, qi, qj, a, r);
     return backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad,
                     HeadFactors{this, factors});
   }
-  // pair_gradient_scoring's twin of pair_gradient_factored.
+  // pair_gradient_factored with r_pos = score(c_u, q_i) and r_neg = score(c_u, q_j) taken from
+  // its own two tower passes (forward's return value is score's, bit for bit): for callers that
+  // have not scored the pair, one pass per tower instead of a score() call and the gradient's.
   SRNS_HD float pair_gradient_scoring_factored(const float* p, const float* qi, const float* qj,
                                                int loss_kind, float reg, float* grad,
                                                float* factors) const {
-    float ctx[kMaxMlpWidth];
     float a[2][kMaxMlpDepth][kMaxMlpWidth];
-    user_context(p, ctx);
-    const float r_pos = forward(ctx, qi, a[0]);
-    const float r_neg = forward(ctx, qj, a[1]);
-    return backward(p, qi, qj, a, pair_loss(loss_kind, r_pos, r_neg), reg, grad,
+    float r[2];
+    towers(p, qi, qj, a, r);
+    return backward(p, qi, qj, a, pair_loss(loss_kind, r[0], r[1]), reg, grad,
                     HeadFactors{this, factors});
   }
   // The head row (H floats) of a factor record: pair_gradient's head, bit for bit.
@@ -234,6 +211,16 @@ struct MlpScorer {
   }
 
  private:
+  // The pair's two tower passes from u's context: activations a[0] (positive), a[1]
+  // (negative), and their scores r[0], r[1] (score()'s, bit for bit).
+  SRNS_HD void towers(const float* p, const float* qi, const float* qj,
+                      float (*a)[kMaxMlpDepth][kMaxMlpWidth], float* r) const {
+    float ctx[kMaxMlpWidth];
+    user_context(p, ctx);
+    r[0] = forward(ctx, qi, a[0]);
+    r[1] = forward(ctx, qj, a[1]);
+  }
+
   // Where backward puts the head's gradient: as the row (HeadRow) or as factors (HeadFactors).
   // layer(k, ...) for k = 1 .. D, first_layer for k = 0; dP, dN the towers' deltas of layer k's
   // units, xP, xN their inputs.

@@ -124,17 +124,15 @@ void StepOutput::size_for_pair_rows(int32_t pairs, const ModelView& model) {
 }
 
 std::vector<float> StepOutput::full_rows(int32_t pairs, const ModelView& model) const {
+  if (!head_factored) return std::vector<float>(grad.begin(), grad.begin() + pairs * stride);
+  const MlpScorer sc(model);
   const int64_t full = model.grad_stride();
-  std::vector<float> rows(static_cast<size_t>(pairs) * full);
   const int64_t user_item = 3 * static_cast<int64_t>(model.dim);
+  std::vector<float> rows(static_cast<size_t>(pairs) * full);
   for (int32_t k = 0; k < pairs; ++k) {
     float* to = rows.data() + k * full;
-    if (!head_factored) {
-      std::copy(row(k), row(k) + full, to);
-      continue;
-    }
     std::copy(row(k), row(k) + user_item, to);
-    MlpScorer(model).expand_factors(row(k) + user_item, to + user_item);
+    sc.expand_factors(row(k) + user_item, to + user_item);
   }
   return rows;
 }
