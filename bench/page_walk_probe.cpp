@@ -11,7 +11,8 @@
 // (/proc/self/smaps), which a fragmented machine may refuse. packed vs per-page isolates
 // translation; --lines 1048576 puts 64 MB of lines in play (beyond this VM's caches).
 //
-//   build/bench/page_walk_probe [--lines N] [--loads L]
+//   build/bench/page_walk_probe [--lines N] [--loads L] [--small-pages]
+// (--small-pages advises MADV_NOHUGEPAGE instead: the tables on 4 KB pages.)
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -33,14 +34,14 @@ constexpr int kChains = 16;
 struct Region {
   char* base = nullptr;
   int64_t bytes = 0;
-  explicit Region(int64_t n) : bytes((n + (2 << 20) - 1) / (2 << 20) * (2 << 20)) {
+  Region(int64_t n, bool huge) : bytes((n + (2 << 20) - 1) / (2 << 20) * (2 << 20)) {
     base = static_cast<char*>(std::aligned_alloc(2 << 20, bytes));
     if (!base) {
       std::fprintf(stderr, "page_walk_probe: cannot allocate %lld bytes\n",
                    static_cast<long long>(bytes));
       std::exit(1);
     }
-    madvise(base, bytes, MADV_HUGEPAGE);
+    madvise(base, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
     std::memset(base, 0, bytes);
   }
   ~Region() { std::free(base); }
@@ -103,14 +104,18 @@ double walk(std::vector<char*> p, int width, int64_t loads) {
 
 int main(int argc, char** argv) {
   int64_t lines = 65536, loads = 20000000;
-  for (int a = 1; a + 1 < argc; a += 2) {
+  bool huge = true;
+  for (int a = 1; a < argc; ++a) {
     const std::string flag = argv[a];
-    if (flag == "--lines")
-      lines = std::atoll(argv[a + 1]);
-    else if (flag == "--loads")
-      loads = std::atoll(argv[a + 1]);
-    else {
-      std::fprintf(stderr, "usage: page_walk_probe [--lines N] [--loads L]\n");
+    const bool valued = a + 1 < argc;
+    if (flag == "--small-pages") {
+      huge = false;
+    } else if (flag == "--lines" && valued) {
+      lines = std::atoll(argv[++a]);
+    } else if (flag == "--loads" && valued) {
+      loads = std::atoll(argv[++a]);
+    } else {
+      std::fprintf(stderr, "usage: page_walk_probe [--lines N] [--loads L] [--small-pages]\n");
       return 2;
     }
   }
@@ -131,7 +136,7 @@ int main(int argc, char** argv) {
     int64_t span;
   } layouts[] = {{"packed", lines * kLine}, {"per-page", lines * kPerPage}, {"spread", kSpread}};
   for (const auto& l : layouts) {
-    Region r(l.span);
+    Region r(l.span, huge);
     std::vector<int64_t> off(lines);
     for (int64_t x = 0; x < lines; ++x) {
       off[x] = l.span == kSpread ? static_cast<int64_t>(rng() % (kSpread / kLine)) * kLine
