@@ -9,7 +9,9 @@ bench/results/raw/experiments/STUDY/ (git-ignored); the study's CSV of all runs,
 table and its PNG plots go to bench/results/STUDY/. Finished runs are skipped, so a study that
 takes hours can be run in parts, and several processes (or machines sharing the folder) can run
 it at once: each run is claimed before it starts (runner.py). --plan lists the runs and what is
-left; --report writes the report from what is finished, running nothing.
+left; --report writes the report from what is finished, running nothing. A fresh clone has no
+run directories: Table 3 and Fig. 4 count the runs their committed runs.csv holds as finished
+and report them from those rows (runner.py).
 """
 import argparse
 import concurrent.futures as futures
@@ -93,7 +95,11 @@ def main():
     # The report covers every finished run of the study, not only the --only subset, so a
     # process that runs part of a study never shrinks the study's tables.
     finished = [r for r in study.runs() if r.done()]
-    if finished:
+    elsewhere = [r for r in finished if not r.has_records()]
+    if elsewhere and not getattr(study, "REPORT_FROM_ROWS", False):
+        print(f"report kept as committed: {len(elsewhere)} finished runs have no run directory "
+              "here, and this study's report needs their per-epoch records")
+    elif finished:
         out = os.path.join(runner.RESULTS, a.study)
         os.makedirs(out, exist_ok=True)
         study.report(finished, out)

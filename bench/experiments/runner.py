@@ -7,8 +7,15 @@ run in parts by several processes at once: a process claims a run by creating
 RAW/<study>/<run>.claim exclusively (its host and pid inside); another process skips a claimed
 run while the claiming process lives, and takes over a run whose claimer has died (its partial
 run directory is resumed from its checkpoint where srns wrote one, else started again).
+
+RAW is not committed, so a fresh clone has no run directories. A run is also done when its
+study's committed CSV (RESULTS/<study>/runs.csv, column `run`) holds its row: the studies whose
+reports are made of those rows (Table 3, Fig. 4) then neither rerun it nor drop it from their
+tables (`committed`); the others rerun what their report needs.
 """
+import csv
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -112,8 +119,26 @@ class Run:
     def dir(self):
         return os.path.join(RAW, self.study, self.name)
 
-    def done(self):
+    def has_records(self):
+        """Its run directory is here and finished."""
         return os.path.exists(os.path.join(self.dir, "summary.json"))
+
+    def done(self):
+        return self.has_records() or committed(self) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _committed_rows(path, mtime):
+    with open(path, newline="") as f:
+        return {r["run"]: r for r in csv.DictReader(f) if r.get("run")}
+
+
+def committed(run):
+    """The run's row in its study's committed runs.csv (strings, as csv reads them), or None."""
+    path = os.path.join(RESULTS, run.study, "runs.csv")
+    if not os.path.exists(path):
+        return None
+    return _committed_rows(path, os.path.getmtime(path)).get(run.name)
 
 
 def _alive(host, pid):

@@ -7,6 +7,7 @@ against the split's own sampled negatives and NEG_DRAWS - 1 fresh draws (`--neg-
 every sampled metric is a mean over (seed, draw) with its sd; the best model is also ranked
 over the whole catalogue (Recall@20, NDCG@20: runner.py's full evaluation).
 """
+import json
 import os
 
 import report as rp
@@ -36,17 +37,42 @@ def draws(rec, key):
 
 
 def row(run):
-    """One CSV row: the run's tags, its best epoch and speed, per metric the mean over draws."""
+    """One CSV row: the run's name and tags, its best epoch, validation NDCG@1 and speed, per
+    metric the mean over draws (and each draw's value). A run whose directory is not on this
+    machine gives the row its study's CSV committed (`committed_row`)."""
+    if not run.has_records():
+        return committed_row(run)
     rec = runner.load(run)
     s = rec["summary"]
-    out = dict(run.tags, seed=run.seed, best_epoch=s.get("best_epoch"),
+    out = dict(run=run.name, **run.tags, seed=run.seed, best_epoch=s.get("best_epoch"),
                epochs=s.get("epochs_run"), seconds=s.get("seconds"),
-               s_per_epoch=s.get("seconds_per_epoch"), device=s.get("device"))
+               s_per_epoch=s.get("seconds_per_epoch"), device=s.get("device"),
+               val_ndcg1=s.get("best_val", {}).get("ndcg@1"))
     for k in SAMPLED:
         out[k] = rp.mean_sd(draws(rec, k))[0]
         out[k + "_draws"] = draws(rec, k)
     for k in FULL:
         out["full_" + k] = rec["full"].get("test", rec["full"]).get(k) if rec["full"] else None
+    return out
+
+
+def committed_row(run):
+    """`row` of a run as its study's committed runs.csv holds it: the run's own tags, the
+    numbers read back (lists of draws as JSON; empty cells None, as rows older than a column)."""
+    text = runner.committed(run)
+
+    def num(key, kind=float):
+        v = text.get(key, "")
+        return kind(float(v)) if v != "" else None
+
+    out = dict(run=run.name, **run.tags, seed=run.seed, best_epoch=num("best_epoch", int),
+               epochs=num("epochs", int), seconds=num("seconds"), s_per_epoch=num("s_per_epoch"),
+               device=text.get("device"), val_ndcg1=num("val_ndcg1"))
+    for k in SAMPLED:
+        out[k] = num(k)
+        out[k + "_draws"] = json.loads(text[k + "_draws"]) if text.get(k + "_draws") else []
+    for k in FULL:
+        out["full_" + k] = num("full_" + k)
     return out
 
 

@@ -48,19 +48,33 @@ def run_for(data, sampler, value, seed):
 
 
 def _best_val(run):
-    with open(os.path.join(run.dir, "summary.json")) as f:
-        return json.load(f).get("best_val", {}).get("ndcg@1", float("-inf"))
+    """Best validation NDCG@1 of a finished run; None where only a committed row older than
+    that column remains."""
+    if run.has_records():
+        with open(os.path.join(run.dir, "summary.json")) as f:
+            return json.load(f).get("best_val", {}).get("ndcg@1", float("-inf"))
+    return common.committed_row(run)["val_ndcg1"]
 
 
 def chosen(data, sampler):
-    """The grid value with the best validation NDCG@1 (seed 1), or None until all are done."""
+    """The grid value with the best validation NDCG@1 (seed 1), or None until all are done.
+    Where the seed-1 runs' validation is no longer known (their directories are not on this
+    machine and their committed rows predate the column), the choice made then: the one value
+    whose seed-2 run exists."""
     grid = GRID[sampler]
     if not grid:
         return None
     runs = [run_for(data, sampler, v, 1) for v in grid[1]]
     if not all(r.done() for r in runs):
         return None
-    return max(runs, key=_best_val).tags["value"]
+    vals = [_best_val(r) for r in runs]
+    if None in vals:
+        later = [v for v in grid[1] if run_for(data, sampler, v, 2).done()]
+        return later[0] if len(later) == 1 else None
+    return grid[1][vals.index(max(vals))]
+
+# The report is made of the runs' rows (_common.row), which the committed runs.csv keeps.
+REPORT_FROM_ROWS = True
 
 
 def runs():
@@ -104,18 +118,21 @@ def report(runs, out):
 
 
 def _seed1_table(runs):
-    """Validation and test NDCG@1 of seed-1 runs (the grid), the chosen value starred."""
+    """Validation and test NDCG@1 of seed-1 runs (the grid), the chosen value starred. The
+    columns a committed row does not hold (validation in older rows; the split's own draw) are
+    "-" for runs whose directories are not on this machine."""
     lines = ["| sampler | value | val N@1 | test N@1 | test N@1 over draws | best epoch / run |",
              "|---|---|---|---|---|---|"]
     for r in runs:
-        with open(os.path.join(r.dir, "summary.json")) as f:
-            s = json.load(f)
+        row = common.row(r)
         sampler, value = r.tags["sampler"], r.tags["value"]
         star = " *" if GRID[sampler] and value == chosen(r.tags["data"], sampler) else ""
-        draws = s.get("test_neg_draws")
-        lines.append(
-            f"| {sampler} | {value}{star} | {s['best_val']['ndcg@1']:.4f} | "
-            f"{s['test']['ndcg@1']:.4f} | "
-            + (f"{draws['mean']['ndcg@1']:.4f} ± {draws['sd']['ndcg@1']:.4f}" if draws else "-")
-            + f" | {s['best_epoch']} / {s['epochs_run']} |")
+        test = row["ndcg@1_draws"][0] if row["ndcg@1_draws"] else None
+        lines.append(f"| {sampler} | {value}{star} | {_f4(row['val_ndcg1'])} | {_f4(test)} | "
+                     f"{rp.fmt(*rp.mean_sd(row['ndcg@1_draws']))} | "
+                     f"{row['best_epoch']} / {row['epochs']} |")
     return "\n".join(lines) + "\n"
+
+
+def _f4(x):
+    return "-" if x is None else f"{x:.4f}"
