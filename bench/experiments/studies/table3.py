@@ -73,6 +73,7 @@ def chosen(data, sampler):
         return later[0] if len(later) == 1 else None
     return grid[1][vals.index(max(vals))]
 
+
 # The report is made of the runs' rows (_common.row), which the committed runs.csv keeps.
 REPORT_FROM_ROWS = True
 
@@ -118,9 +119,9 @@ def report(runs, out):
 
 
 def _seed1_table(runs):
-    """Validation and test NDCG@1 of seed-1 runs (the grid), the chosen value starred. The
-    columns a committed row does not hold (validation in older rows; the split's own draw) are
-    "-" for runs whose directories are not on this machine."""
+    """Validation and test NDCG@1 of seed-1 runs (the grid), the chosen value starred; test N@1
+    is the split's own negatives (draw 0). Validation is "-" where only a committed row older
+    than that column remains."""
     lines = ["| sampler | value | val N@1 | test N@1 | test N@1 over draws | best epoch / run |",
              "|---|---|---|---|---|---|"]
     for r in runs:
