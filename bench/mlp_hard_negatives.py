@@ -71,6 +71,7 @@ def main():
     p.add_argument("--out", help="results without extension (default bench/results/NAME)")
     a = p.parse_args()
     key, runs, common_flags, name = SETS[a.data]
+    runs = [(label, common_flags + flags) for label, flags in runs]
     a.runs = a.runs or os.path.join(HERE, "results", "raw", name)
     a.out = a.out or os.path.join(HERE, "results", name)
     binary = runner.srns_binary()
@@ -79,8 +80,7 @@ def main():
     dirs = {label: os.path.join(a.runs, label.replace(", ", "-").replace(" ", "_"))
             for label, _ in runs}
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        for f in [pool.submit(run, binary, data, common_flags + flags, dirs[label], a.epochs,
-                              a.threads)
+        for f in [pool.submit(run, binary, data, flags, dirs[label], a.epochs, a.threads)
                   for label, flags in runs]:
             f.result()
     rows = []
@@ -91,7 +91,7 @@ def main():
             epochs = [json.loads(x) for x in f if x.strip()]
         trained = [e for e in epochs if "loss" in e]
         best = max(trained, key=lambda e: e["val"]["ndcg@1"])
-        row = {"run": label, "flags": common_flags + flags, "loss_first": trained[0]["loss"],
+        row = {"run": label, "flags": flags, "loss_first": trained[0]["loss"],
                "loss_last": trained[-1]["loss"], "best_val_ndcg1": best["val"]["ndcg@1"],
                "best_epoch": best["epoch"], "last_val_ndcg1": trained[-1]["val"]["ndcg@1"]}
         rows.append(row)

@@ -95,11 +95,7 @@ def main():
     # The report covers every finished run of the study, not only the --only subset, so a
     # process that runs part of a study never shrinks the study's tables.
     finished = [r for r in study.runs() if r.done()]
-    elsewhere = [r for r in finished if not r.has_records()]
-    if elsewhere and not getattr(study, "REPORT_FROM_ROWS", False):
-        print(f"report kept as committed: {len(elsewhere)} finished runs have no run directory "
-              "here, and this study's report needs their per-epoch records")
-    elif finished:
+    if finished:
         out = os.path.join(runner.RESULTS, a.study)
         os.makedirs(out, exist_ok=True)
         study.report(finished, out)

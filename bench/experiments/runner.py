@@ -9,9 +9,10 @@ run while the claiming process lives, and takes over a run whose claimer has die
 run directory is resumed from its checkpoint where srns wrote one, else started again).
 
 RAW is not committed, so a fresh clone has no run directories. A run is also done when its
-study's committed CSV (RESULTS/<study>/runs.csv, column `run`) holds its row: the studies whose
-reports are made of those rows (Table 3, Fig. 4) then neither rerun it nor drop it from their
-tables (`committed`); the others rerun what their report needs.
+study's committed CSV (RESULTS/<study>/runs.csv, column `run`) holds its row (`committed`). Only
+the studies whose reports are made of those rows write that column (Table 3, Fig. 4:
+studies/_common.row), so they neither rerun such a run nor drop it from their tables; the
+others rerun what their report needs.
 """
 import csv
 import dataclasses

@@ -21,9 +21,6 @@ def _tagged(run, model, sampler):
     run.tags = {"model": model, "sampler": sampler}
     return run
 
-# The report is made of the runs' rows (_common.row), which the committed runs.csv keeps.
-REPORT_FROM_ROWS = True
-
 
 def runs():
     alpha = table3.chosen("ml1m", "srns")  # None until Table 3's ML-1M SRNS grid is done

@@ -16,9 +16,6 @@ METHODS = {"variance": ["--sampler", "srns"], "difficulty": ["--sampler", "srns"
            "random": ["--sampler", "memory-random"]}
 SEEDS = (1, 2, 3)
 
-# The report is made of the runs' rows (_common.row), which the committed runs.csv keeps.
-REPORT_FROM_ROWS = True
-
 
 def runs():
     return [runner.Run("fig4_s1", f"{m}-s1_{s1}-seed{seed}", "ml1m",

@@ -74,9 +74,6 @@ def chosen(data, sampler):
     return grid[1][vals.index(max(vals))]
 
 
-# The report is made of the runs' rows (_common.row), which the committed runs.csv keeps.
-REPORT_FROM_ROWS = True
-
 
 def runs():
     out = []
