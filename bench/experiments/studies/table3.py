@@ -74,7 +74,6 @@ def chosen(data, sampler):
     return grid[1][vals.index(max(vals))]
 
 
-
 def runs():
     out = []
     for data in DATASETS:
