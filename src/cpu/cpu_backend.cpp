@@ -86,6 +86,10 @@ class CpuBackend final : public Backend {
 
  private:
   void run_batch(const cpu::Batch& batch, EpochStats* stats);
+  // Dense Adam defers the rows the sampler's selection does not read (DeferredAdam).
+  void defer_rows();
+  // Catches up the batch's user rows (and its positives' and negatives' item rows); seconds.
+  double catch_up_batch_rows(const cpu::Batch& batch, bool items);
   void run_row_batch(int64_t b, EpochStats* stats);
 
   int threads_;
@@ -94,6 +98,7 @@ class CpuBackend final : public Backend {
   Model model_;
   cpu::OptimState opt_;
   std::unique_ptr<cpu::Sampler> sampler_;
+  cpu::Sampler::ModelReads reads_ = cpu::Sampler::ModelReads::kAny;
   bool row_gradients_ = false;      // the unit gives row gradients (ENMF)
   std::vector<int32_t> pair_user_;  // CSR row of each training pair
   cpu::EpochPairs pairs_;           // the epoch's pairs in training order
@@ -135,6 +140,30 @@ void CpuBackend::setup(const TrainingSet& set, const TrainConfig& config, const 
   s.config = &config_;
   s.threads = threads_;
   sampler_->setup(s, cpu::view_of(model_));
+  reads_ = sampler_->select_reads();
+  defer_rows();
+}
+
+void CpuBackend::defer_rows() {
+  using Reads = cpu::Sampler::ModelReads;
+  if (config_.optim.kind != OptimizerKind::kAdam || config_.optim.hogwild || row_gradients_ ||
+      reads_ == Reads::kAny) {
+    return;
+  }
+  cpu::defer_adam_rows(model_, /*users=*/true, /*items=*/reads_ == Reads::kNone, &opt_);
+}
+
+double CpuBackend::catch_up_batch_rows(const cpu::Batch& batch, bool items) {
+  const auto start = Clock::now();
+  if (items) {
+    cpu::adam_catch_up({{batch.user, batch.size, true},
+                        {batch.item, batch.size, false},
+                        {negative_.data(), batch.size, false}},
+                       &model_, &opt_, threads_);
+  } else {
+    cpu::adam_catch_up({{batch.user, batch.size, true}}, &model_, &opt_, threads_);
+  }
+  return seconds_since(start);
 }
 
 void CpuBackend::save_state(std::ostream& out) const {
@@ -159,6 +188,7 @@ void CpuBackend::load_state(std::istream& in) {
     read_array(in, moments ? m : &none, std::string("optimiser moment ") + names[k++]);
   }
   sampler_->load(in);
+  defer_rows();  // every row is current at a checkpoint's step
 }
 
 void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
@@ -172,14 +202,21 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
                                  config_.optim.lr, threads_);
     stats->seconds.select_grad += seconds_since(start);
   } else {
+    // Deferred Adam rows (DeferredAdam) are caught up before the batch reads them (timed as
+    // the optimiser's): the batch's users before the sampler, and, for a sampler that reads
+    // no row, the positives and negatives too.
+    using Reads = cpu::Sampler::ModelReads;
+    double catch_up = reads_ == Reads::kBatchUsers ? catch_up_batch_rows(batch, false) : 0.0;
     if (!sampler_->fused_step(batch, model, config_.loss, config_.optim.reg, negative_.data(),
                               &out_)) {
       sampler_->select(batch, model, negative_.data());
+      if (reads_ == Reads::kNone) catch_up += catch_up_batch_rows(batch, true);
       cpu::pair_gradients(model, batch, negative_.data(), config_.loss, config_.optim.reg, &out_,
                           threads_);
     }
     for (int32_t k = 0; k < batch.size; ++k) loss += out_.loss[k];
-    stats->seconds.select_grad += seconds_since(start);
+    stats->seconds.select_grad += seconds_since(start) - catch_up;
+    stats->seconds.optimizer += catch_up;
     start = Clock::now();
     cpu::reduce_gradients(batch, negative_.data(), out_, model, &grads_, threads_);
     cpu::optimizer_step(config_.optim, grads_, &model_, &opt_, threads_);
@@ -246,6 +283,9 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
     if (stats.first_nonfinite_batch >= 0) break;
     if (progress) progress(b + 1, n_batches);
   }
+  start = Clock::now();
+  cpu::adam_catch_up_all(&model_, &opt_, threads_);  // the whole model current between epochs
+  stats.seconds.optimizer += seconds_since(start);
   return stats;
 }
 

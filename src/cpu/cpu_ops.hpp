@@ -16,6 +16,7 @@
 // Every op scores through the scorer policy of the model it is given (scorer.hpp).
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "cpu/sampler.hpp"
@@ -127,11 +128,53 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
 // RowSums): user_slot[user_rows[k]] = k, -1 for rows not listed; the same for items.
 void map_row_slots(RowGradients* g, int32_t n_users, int32_t n_items);
 
+// Adam on one row of F elements (adam_update per element: it vectorises, and is the same
+// arithmetic as one element at a time, bit for bit).
+inline void adam_row(float* __restrict w, float* __restrict m, float* __restrict v,
+                     const float* __restrict g, int32_t dim, const AdamStep& s) {
+  for (int32_t f = 0; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
+}
+
+// Dense Adam with deferred rows (deferred_adam.cpp): the same numbers as stepping every row
+// every step, with less memory traffic. A row no batch reads gets g = 0 from Adam every step
+// (m and v decay, w moves by lr_t m / (sqrt(v) + eps)); a deferred table applies those
+// zero-gradient steps only when something is about to read the row: row r holds the result of
+// steps 1..at[r], adam_catch_up applies steps at[r]+1..step in order, each with its own step's
+// scalars and the dense pass's own arithmetic (adam_update with g = +0), so the row ends bit
+// for bit where the dense pass would have left it. The optimiser then steps only the touched
+// rows of a deferred table, which the batch loop caught up before the batch read them.
+struct DeferredAdam {
+  std::vector<int64_t> user_at, item_at;  // empty: that table is stepped densely
+  std::vector<AdamStep> scalars;          // scalars of steps first, first + 1, ...
+  int64_t first = 1;
+
+  bool any() const { return !user_at.empty() || !item_at.empty(); }
+  const AdamStep& of_step(int64_t step) const { return scalars[step - first]; }
+};
+
 struct OptimState {
   std::vector<float> user_m, user_v, item_m, item_v, head_m, head_v;
   std::vector<float> zeros;  // dense Adam: the gradient row of an untouched row (F zeros)
   int64_t step = 0;
+  DeferredAdam deferred;
 };
+
+// Defers the rows of the user table and/or the item table (DeferredAdam), every row current at
+// the state's step. Dense Adam only; called again (after loading a checkpoint) it starts over.
+void defer_adam_rows(const Model& model, bool users, bool items, OptimState* state);
+
+// Catches up the listed rows (repeats allowed) of the user or item table, where deferred, to
+// the state's step: before anything reads them. Several lists share one parallel region.
+struct CatchUpRows {
+  const int32_t* rows;
+  int64_t n;
+  bool user_table;
+};
+void adam_catch_up(std::initializer_list<CatchUpRows> lists, Model* model, OptimState* state,
+                   int threads);
+
+// Catches up every row of the deferred tables: the whole model current (epoch end).
+void adam_catch_up_all(Model* model, OptimState* state, int threads);
 
 // --hogwild: SGD applied pair by pair, lock-free across threads (hogwild_step.cpp; not
 // reproducible). One batch whose negatives are chosen; returns the batch's summed loss.

@@ -16,6 +16,7 @@ class DnsSampler : public Sampler {
     candidates_ = static_cast<int>(sampler_option(*s.config, "dns-candidates"));
   }
   void begin_epoch(int t, const ModelView& /*model*/) override { epoch_ = t; }
+  ModelReads select_reads() const override { return ModelReads::kBatchUsers; }
   void select(const Batch& batch, const ModelView& model, int32_t* negative) override {
     const Csr& train = set_->data->train;
     const int32_t n_items = set_->data->n_items;

@@ -13,6 +13,8 @@
 // Adagrad (acc in the m tables): the touched rows; a zero gradient changes nothing, so this is
 // also the dense step the CUDA optimiser takes.
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "cpu/cpu_ops.hpp"
 
@@ -23,34 +25,47 @@ namespace {
 // more than the work, and far more when another process holds a core.
 constexpr int64_t kParallelMinElems = 1 << 16;
 
-void adam_row(float* __restrict w, float* __restrict m, float* __restrict v,
-              const float* __restrict g, int32_t dim, const AdamStep& s) {
-  for (int32_t f = 0; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
-}
-
-// One table of the dense pass.
+// One table of the dense pass: every row, or, where its rows are deferred (`at`, DeferredAdam),
+// only the rows the batch touched.
 struct DenseTable {
   float* w;
   float* m;
   float* v;
   const std::vector<float>* grad;
+  const std::vector<int32_t>* touched;  // the batch's rows, aligned with grad's rows
   const RowGradients* g;
   bool user;
+  int64_t rows;
+  int64_t* at;  // deferred: the step each row holds, or null
+
+  int64_t passes() const { return at ? static_cast<int64_t>(touched->size()) : rows; }
 };
 
-// Dense Adam over the user and item tables as one pass over their U + I rows.
-void adam_dense(const DenseTable& users, const DenseTable& items, int64_t n_users, int64_t n_items,
-                int32_t dim, const float* zeros, const AdamStep& s, int threads) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t x = 0; x < n_users + n_items; ++x) {
+// Dense Adam over the user and item tables as one pass over their rows (a deferred table's
+// touched rows, each caught up to the step before it; returns how many were not).
+int64_t adam_dense(const DenseTable& users, const DenseTable& items, int32_t dim,
+                   const float* zeros, const AdamStep& s, int64_t step, int threads) {
+  const int64_t n_users = users.passes();
+  int64_t stale = 0;
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : stale)
+  for (int64_t x = 0; x < n_users + items.passes(); ++x) {
     const bool is_user = x < n_users;
     const DenseTable& t = is_user ? users : items;
-    const int64_t row = is_user ? x : x - n_users;
-    const int32_t slot = is_user ? t.g->user_slot_of(row) : t.g->item_slot_of(row);
+    const int64_t k = is_user ? x : x - n_users;
+    int64_t row = k;
+    int32_t slot = static_cast<int32_t>(k);
+    if (t.at) {
+      row = (*t.touched)[k];
+      stale += t.at[row] != step - 1;
+      t.at[row] = step;
+    } else {
+      slot = is_user ? t.g->user_slot_of(row) : t.g->item_slot_of(row);
+    }
     const float* grad = slot >= 0 ? t.grad->data() + static_cast<int64_t>(slot) * dim : zeros;
     const int64_t at = row * dim;
     adam_row(t.w + at, t.m + at, t.v + at, grad, dim, s);
   }
+  return stale;
 }
 
 // step(x, g) for element x = row * dim + f of every touched row, g its summed gradient.
@@ -119,10 +134,19 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
   const AdamStep s = adam_scalars(config, state->step);
   if (config.kind == OptimizerKind::kAdam) {
     if (static_cast<int32_t>(state->zeros.size()) != dim) state->zeros.assign(dim, 0.0f);
-    adam_dense(
-        {model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad, &g, true},
-        {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad, &g, false},
-        model->n_users, model->n_items, dim, state->zeros.data(), s, threads);
+    DeferredAdam& d = state->deferred;
+    if (d.any()) d.scalars.push_back(s);
+    const auto at = [](std::vector<int64_t>& a) { return a.empty() ? nullptr : a.data(); };
+    const int64_t stale = adam_dense(
+        {model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad,
+         &g.user_rows, &g, true, model->n_users, at(d.user_at)},
+        {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad,
+         &g.item_rows, &g, false, model->n_items, at(d.item_at)},
+        dim, state->zeros.data(), s, state->step, threads);
+    if (stale > 0) {
+      throw std::logic_error("optimizer_step: " + std::to_string(stale) +
+                             " deferred rows stepped before they were caught up");
+    }
   } else {
     adam_lazy_table(model->user.data(), state->user_m.data(), state->user_v.data(), dim,
                     g.user_rows, g.user_grad, s, threads);

@@ -69,6 +69,12 @@ class Sampler {
   // no state and reads no model (uniform, popularity). --hogwild then trains a whole epoch in
   // one parallel region.
   virtual bool batches_independent() const { return false; }
+  // The model rows select() and fused_step() read, so that the dense Adam can defer the rest
+  // (cpu_ops.hpp: DeferredAdam): any row (the default, always safe); the batch's users' rows
+  // and any item rows (DNS, SRNS); none (uniform, popularity: the pair gradients then read the
+  // batch's users, positives and negatives alone).
+  enum class ModelReads { kAny, kBatchUsers, kNone };
+  virtual ModelReads select_reads() const { return ModelReads::kAny; }
 
   // Non-sampling objectives (SamplerInfo::row_gradients, ENMF) only: batches of epoch t (the
   // unit's own; `pair_batches` is what a sampler's epoch has), and batch b's summed row

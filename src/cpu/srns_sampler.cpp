@@ -53,6 +53,7 @@ class SrnsSampler : public Sampler {
     read_array(in, &hist_tracked_half_, "SRNS tracked history (half)");
   }
   int64_t footprint() const override { return layout_.bytes(); }
+  ModelReads select_reads() const override { return ModelReads::kBatchUsers; }
 
  private:
   int32_t* pool_slot(int64_t p) {

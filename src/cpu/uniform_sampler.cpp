@@ -27,6 +27,7 @@ class UniformSampler : public Sampler {
   }
   void begin_epoch(int t, const ModelView& /*model*/) override { epoch_ = t; }
   bool batches_independent() const override { return true; }
+  ModelReads select_reads() const override { return ModelReads::kNone; }
   void select(const Batch& batch, const ModelView& /*model*/, int32_t* negative) override {
     const Csr& train = set_->data->train;
     const int32_t n_items = set_->data->n_items;
