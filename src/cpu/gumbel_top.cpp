@@ -139,8 +139,10 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
       bound = group_max[top[keep - 1]];
     }
     // The candidates within the margin of the bound hold the keep largest K~; ranked by K~.
-    int32_t near[kMaxCandidates];
-    float near_key[kMaxCandidates] = {};
+    // (Sixteen slack entries: each chunk's survivors are packed in a register and the whole
+    // register stored; AMD's Zen 4 runs a compress straight to memory as slow microcode.)
+    int32_t near[kMaxCandidates + 16];
+    float near_key[kMaxCandidates + 16] = {};
     int n_near = 0;
 #if defined(__AVX512F__)
     const __m512 cut_v = _mm512_set1_ps(bound - margin);
@@ -150,8 +152,8 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
       const __mmask16 in = _mm512_mask_cmp_ps_mask(lanes, key, cut_v, _CMP_GE_OQ);
       const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(k), _mm512_setr_epi32(
           0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-      _mm512_mask_compressstoreu_epi32(near + n_near, in, idx);
-      _mm512_mask_compressstoreu_ps(near_key + n_near, in, key);
+      _mm512_storeu_si512(near + n_near, _mm512_maskz_compress_epi32(in, idx));
+      _mm512_storeu_ps(near_key + n_near, _mm512_maskz_compress_ps(in, key));
       n_near += __builtin_popcount(in);
     }
 #else
