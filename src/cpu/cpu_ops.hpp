@@ -137,18 +137,28 @@ inline void adam_row(float* __restrict w, float* __restrict m, float* __restrict
 
 // Dense Adam with deferred rows (deferred_adam.cpp): the same numbers as stepping every row
 // every step, with less memory traffic. A row no batch reads gets g = 0 from Adam every step
-// (m and v decay, w moves by lr_t m / (sqrt(v) + eps)); a deferred table applies those
-// zero-gradient steps only when something is about to read the row: row r holds the result of
-// steps 1..at[r], adam_catch_up applies steps at[r]+1..step in order, each with its own step's
-// scalars and the dense pass's own arithmetic (adam_update with g = +0), so the row ends bit
-// for bit where the dense pass would have left it. The optimiser then steps only the touched
-// rows of a deferred table, which the batch loop caught up before the batch read them.
+// (m and v decay, w moves by lr_t m / (sqrt(v) + eps)); a deferred table applies a row's steps
+// only when something is about to read the row. Row r holds the result of steps 1..at[r], and,
+// where pending[r], the summed gradient of step at[r] + 1 waits in grad; adam_catch_up applies
+// steps at[r]+1..step in order (the first with the pending gradient, the others with g = +0),
+// each with its own step's scalars and adam_update's own arithmetic, so the row ends bit for
+// bit where the dense pass would have left it, from one visit instead of one pass per step.
+// The optimiser only parks a touched row's gradient (the batch loop caught the row up before
+// the batch read it).
+struct DeferredRows {
+  std::vector<int64_t> at;       // empty: the table is stepped densely
+  std::vector<uint8_t> pending;  // 1: step at[r] + 1's gradient waits in grad
+  std::vector<float> grad;       // rows x F
+
+  bool on() const { return !at.empty(); }
+};
+
 struct DeferredAdam {
-  std::vector<int64_t> user_at, item_at;  // empty: that table is stepped densely
-  std::vector<AdamStep> scalars;          // scalars of steps first, first + 1, ...
+  DeferredRows user, item;
+  std::vector<AdamStep> scalars;  // scalars of steps first, first + 1, ...
   int64_t first = 1;
 
-  bool any() const { return !user_at.empty() || !item_at.empty(); }
+  bool any() const { return user.on() || item.on(); }
   const AdamStep& of_step(int64_t step) const { return scalars[step - first]; }
 };
 

@@ -12,6 +12,7 @@
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
 // Adagrad (acc in the m tables): the touched rows; a zero gradient changes nothing, so this is
 // also the dense step the CUDA optimiser takes.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -25,8 +26,8 @@ namespace {
 // more than the work, and far more when another process holds a core.
 constexpr int64_t kParallelMinElems = 1 << 16;
 
-// One table of the dense pass: every row, or, where its rows are deferred (`at`, DeferredAdam),
-// only the rows the batch touched.
+// One table of the dense pass: every row, or, where its rows are deferred (DeferredAdam), the
+// touched rows' gradients parked for their next catch-up.
 struct DenseTable {
   float* w;
   float* m;
@@ -36,9 +37,11 @@ struct DenseTable {
   const RowGradients* g;
   bool user;
   int64_t rows;
-  int64_t* at;  // deferred: the step each row holds, or null
+  DeferredRows* deferred;  // or null
 
-  int64_t passes() const { return at ? static_cast<int64_t>(touched->size()) : rows; }
+  int64_t passes() const {
+    return deferred->on() ? static_cast<int64_t>(touched->size()) : rows;
+  }
 };
 
 // Dense Adam over the user and item tables as one pass over their rows (a deferred table's
@@ -52,17 +55,18 @@ int64_t adam_dense(const DenseTable& users, const DenseTable& items, int32_t dim
     const bool is_user = x < n_users;
     const DenseTable& t = is_user ? users : items;
     const int64_t k = is_user ? x : x - n_users;
-    int64_t row = k;
-    int32_t slot = static_cast<int32_t>(k);
-    if (t.at) {
-      row = (*t.touched)[k];
-      stale += t.at[row] != step - 1;
-      t.at[row] = step;
-    } else {
-      slot = is_user ? t.g->user_slot_of(row) : t.g->item_slot_of(row);
+    if (t.deferred->on()) {
+      DeferredRows& d = *t.deferred;
+      const int64_t row = (*t.touched)[k];
+      stale += d.at[row] != step - 1 || d.pending[row];
+      d.pending[row] = 1;
+      const float* grad = t.grad->data() + k * dim;
+      std::copy(grad, grad + dim, d.grad.data() + row * dim);
+      continue;
     }
+    const int32_t slot = is_user ? t.g->user_slot_of(k) : t.g->item_slot_of(k);
     const float* grad = slot >= 0 ? t.grad->data() + static_cast<int64_t>(slot) * dim : zeros;
-    const int64_t at = row * dim;
+    const int64_t at = k * dim;
     adam_row(t.w + at, t.m + at, t.v + at, grad, dim, s);
   }
   return stale;
@@ -136,12 +140,11 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
     if (static_cast<int32_t>(state->zeros.size()) != dim) state->zeros.assign(dim, 0.0f);
     DeferredAdam& d = state->deferred;
     if (d.any()) d.scalars.push_back(s);
-    const auto at = [](std::vector<int64_t>& a) { return a.empty() ? nullptr : a.data(); };
     const int64_t stale = adam_dense(
         {model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad,
-         &g.user_rows, &g, true, model->n_users, at(d.user_at)},
+         &g.user_rows, &g, true, model->n_users, &d.user},
         {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad,
-         &g.item_rows, &g, false, model->n_items, at(d.item_at)},
+         &g.item_rows, &g, false, model->n_items, &d.item},
         dim, state->zeros.data(), s, state->step, threads);
     if (stale > 0) {
       throw std::logic_error("optimizer_step: " + std::to_string(stale) +
