@@ -40,6 +40,12 @@ struct OptimConfig {
   // reproducible: results depend on thread timing. The head (shared by every pair) still
   // takes one step per batch from the batch's summed gradient.
   bool hogwild = false;
+  // Dense Adam on the CPU: whether the rows a batch does not read take their zero-gradient
+  // steps lazily, all at once when next read (cpu_ops.hpp: DeferredAdam; the same numbers).
+  // Auto: where the sampler's selection reads no rows, or reads the batch's users and the user
+  // table is too large for the caches to hold it beside the sampler's state.
+  enum class DeferRows { kAuto, kAlways, kNever };
+  DeferRows defer_rows = DeferRows::kAuto;
 };
 
 // Settings of SRNS and of the samplers built on its memory (sampler.hpp: srns_memory).
