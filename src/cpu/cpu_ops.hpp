@@ -6,6 +6,7 @@
 //   reduce_gradients.cpp  per-row sums in pair order              kernels/reduce_gradients.cu
 //   optimizer_step.cpp    Adam (dense, lazy), SGD                 kernels/optimizer_step.cu
 //   hogwild_step.cpp      lock-free per-pair SGD (--hogwild)      (CPU only)
+//   deferred_adam.cpp     dense Adam's rows stepped when read     (CPU only; same numbers)
 //   sample_pools.cpp      SRNS candidate pools                    kernels/sample_pools.cu
 //   init_memory.cpp       SRNS initial memory                     kernels/init_memory.cu
 //   srns_step.cpp         SRNS negatives and memory refresh       kernels/srns_step.cu
