@@ -142,7 +142,8 @@ TEST(DeferredAdam, TrainsTheDensePassModelBitForBit) {
     const Model init = init_model(c.model, data.n_users, data.n_items, c.seed);
     Model got[2];
     for (int k = 0; k < 2; ++k) {
-      c.optim.defer_rows = k == 0 ? OptimConfig::DeferRows::kNever : OptimConfig::DeferRows::kAlways;
+      c.optim.defer_rows =
+          k == 0 ? OptimConfig::DeferRows::kNever : OptimConfig::DeferRows::kAlways;
       const TrainingSet set = prepare_training_set(data, c);
       std::unique_ptr<Backend> backend = make_cpu_backend(2);
       backend->setup(set, c, init);

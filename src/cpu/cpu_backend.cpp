@@ -101,9 +101,9 @@ class CpuBackend final : public Backend {
   // The rows the batch loop catches up before a batch: the sampler's reads (select_reads)
   // where Adam's rows are deferred (defer_rows), else kAny: nothing to catch up.
   cpu::Sampler::ModelReads deferred_reads_ = cpu::Sampler::ModelReads::kAny;
-  bool row_gradients_ = false;      // the unit gives row gradients (ENMF)
-  std::vector<int32_t> pair_user_;  // CSR row of each training pair
-  cpu::EpochPairs pairs_;           // the epoch's pairs in training order
+  bool row_gradients_ = false;       // the unit gives row gradients (ENMF)
+  std::vector<int32_t> pair_user_;   // CSR row of each training pair
+  cpu::EpochPairs pairs_;            // the epoch's pairs in training order
   EpochOrderScratch order_scratch_;  // epoch_order's sort buffers
   // Per-batch buffers.
   std::vector<int32_t> negative_;
@@ -163,7 +163,8 @@ void CpuBackend::defer_rows() {
     return;
   }
   const int64_t user_bytes = int64_t{12} * model_.n_users * model_.dim;
-  if (mode == Defer::kAuto && deferred_reads_ == Reads::kBatchUsers && user_bytes < kDeferUserTableBytes) {
+  if (mode == Defer::kAuto && deferred_reads_ == Reads::kBatchUsers &&
+      user_bytes < kDeferUserTableBytes) {
     deferred_reads_ = Reads::kAny;
     return;
   }
@@ -223,7 +224,8 @@ void CpuBackend::run_batch(const cpu::Batch& batch, EpochStats* stats) {
     // the optimiser's): the batch's users before the sampler, and, for a sampler that reads
     // no row, the positives and negatives too.
     using Reads = cpu::Sampler::ModelReads;
-    double catch_up = deferred_reads_ == Reads::kBatchUsers ? catch_up_batch_rows(batch, false) : 0.0;
+    double catch_up =
+        deferred_reads_ == Reads::kBatchUsers ? catch_up_batch_rows(batch, false) : 0.0;
     if (!sampler_->fused_step(batch, model, config_.loss, config_.optim.reg, negative_.data(),
                               &out_)) {
       sampler_->select(batch, model, negative_.data());

@@ -89,10 +89,18 @@ void catch_up_row(const DeferredTable& t, int64_t r, int32_t dim, const OptimSta
       float* const m = t.m + o + f;
       float* const v = t.v + o + f;
       switch ((dim - f) / 16) {
-        case 1: catch_up_chunks<1>(w, m, v, g0 + f, d, at + 1, s.step); break;
-        case 2: catch_up_chunks<2>(w, m, v, g0 + f, d, at + 1, s.step); break;
-        case 3: catch_up_chunks<3>(w, m, v, g0 + f, d, at + 1, s.step); break;
-        default: catch_up_chunks<4>(w, m, v, g0 + f, d, at + 1, s.step); break;
+        case 1:
+          catch_up_chunks<1>(w, m, v, g0 + f, d, at + 1, s.step);
+          break;
+        case 2:
+          catch_up_chunks<2>(w, m, v, g0 + f, d, at + 1, s.step);
+          break;
+        case 3:
+          catch_up_chunks<3>(w, m, v, g0 + f, d, at + 1, s.step);
+          break;
+        default:
+          catch_up_chunks<4>(w, m, v, g0 + f, d, at + 1, s.step);
+          break;
       }
     }
   } else {

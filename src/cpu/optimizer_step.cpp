@@ -6,7 +6,9 @@
 // one pass over the U + I rows, split between the threads: each row reads its summed gradient
 // where the batch touched it (RowGradients' slot maps) and a row of zeros elsewhere, so the
 // loop over a row's F elements is branch-free and vectorises (adam_update per element: the
-// same arithmetic as one element at a time, bit for bit).
+// same arithmetic as one element at a time, bit for bit). A table whose rows are deferred
+// (cpu_ops.hpp: DeferredAdam) takes only its touched rows here, and only to park their
+// gradients: each row takes its steps, the same ones, when the batch loop next catches it up.
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
 // far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
@@ -37,11 +39,9 @@ struct DenseTable {
   const RowGradients* g;
   bool user;
   int64_t rows;
-  DeferredRows* deferred;  // or null
+  DeferredRows* deferred;  // on(): the touched rows are parked, not stepped
 
-  int64_t passes() const {
-    return deferred->on() ? static_cast<int64_t>(touched->size()) : rows;
-  }
+  int64_t passes() const { return deferred->on() ? static_cast<int64_t>(touched->size()) : rows; }
 };
 
 // Dense Adam over the user and item tables as one pass over their rows (a deferred table's
@@ -140,12 +140,12 @@ void optimizer_step(const OptimConfig& config, const RowGradients& g, Model* mod
     if (static_cast<int32_t>(state->zeros.size()) != dim) state->zeros.assign(dim, 0.0f);
     DeferredAdam& d = state->deferred;
     if (d.any()) d.scalars.push_back(s);
-    const int64_t stale = adam_dense(
-        {model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad,
-         &g.user_rows, &g, true, model->n_users, &d.user},
-        {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad,
-         &g.item_rows, &g, false, model->n_items, &d.item},
-        dim, state->zeros.data(), s, state->step, threads);
+    const int64_t stale =
+        adam_dense({model->user.data(), state->user_m.data(), state->user_v.data(), &g.user_grad,
+                    &g.user_rows, &g, true, model->n_users, &d.user},
+                   {model->item.data(), state->item_m.data(), state->item_v.data(), &g.item_grad,
+                    &g.item_rows, &g, false, model->n_items, &d.item},
+                   dim, state->zeros.data(), s, state->step, threads);
     if (stale > 0) {
       throw std::logic_error("optimizer_step: " + std::to_string(stale) +
                              " deferred rows stepped before they were caught up");
