@@ -143,9 +143,11 @@ void adam_catch_up(std::initializer_list<CatchUpRows> lists, Model* model, Optim
       const DeferredTable t = table_of(model, state, l.user_table);
       if (!t.rows->on()) continue;
       for (int64_t k = 0; k < l.n; ++k) {
-        // Rows come in batch order, scattered over tables larger than L2: their lines are
-        // fetched a few rows ahead, or each row's chain would wait for its own misses.
-        if (k + kPrefetchRows < l.n) prefetch_row(t, l.rows[k + kPrefetchRows], dim);
+        // Rows come in batch order, scattered over tables larger than L2: this thread's rows
+        // are fetched a few ahead, or each row's chain would wait for its own misses.
+        if (k + kPrefetchRows < l.n && l.rows[k + kPrefetchRows] % nt == id) {
+          prefetch_row(t, l.rows[k + kPrefetchRows], dim);
+        }
         const int32_t r = l.rows[k];
         if (r % nt != id || t.rows->at[r] == step) continue;
         catch_up_row(t, r, dim, *state);
