@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cpu/sampler.hpp"
+#include "cpu/simd16.hpp"
 #include "srns/backend.hpp"
 #include "srns/math.hpp"
 #include "srns/model.hpp"
@@ -129,11 +130,22 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
 // RowSums): user_slot[user_rows[k]] = k, -1 for rows not listed; the same for items.
 void map_row_slots(RowGradients* g, int32_t n_users, int32_t n_items);
 
-// Adam on one row of F elements (adam_update per element: it vectorises, and is the same
-// arithmetic as one element at a time, bit for bit).
+// Adam on one row of F elements: adam_update sixteen lanes at a time (simd16.hpp: each lane
+// the same operations, so the same floats as one element at a time), the tail element by
+// element. Written out rather than left to the auto-vectoriser, whose loop paid a set-up and a
+// remainder path per row: on ML-1M's 32-float rows they cost more than the arithmetic.
 inline void adam_row(float* __restrict w, float* __restrict m, float* __restrict v,
                      const float* __restrict g, int32_t dim, const AdamStep& s) {
-  for (int32_t f = 0; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
+  int32_t f = 0;
+  for (; f + 16 <= dim; f += 16) {
+    const simd::F16 gf = simd::load(g + f);
+    const simd::F16 mt = s.beta1 * simd::load(m + f) + (1.0f - s.beta1) * gf;
+    const simd::F16 vt = s.beta2 * simd::load(v + f) + (1.0f - s.beta2) * (gf * gf);
+    simd::store(m + f, mt);
+    simd::store(v + f, vt);
+    simd::store(w + f, simd::load(w + f) - s.lr_t * mt / (simd::sqrt(vt) + s.eps));
+  }
+  for (; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
 }
 
 // Dense Adam with deferred rows (deferred_adam.cpp): the same numbers as stepping every row
