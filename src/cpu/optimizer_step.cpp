@@ -14,6 +14,8 @@
 // is dense and always stepped by the chosen rule where the scorer trains it (MF keeps beta = 1).
 // Adagrad (acc in the m tables): the touched rows; a zero gradient changes nothing, so this is
 // also the dense step the CUDA optimiser takes.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -44,30 +46,43 @@ struct DenseTable {
   int64_t passes() const { return deferred->on() ? static_cast<int64_t>(touched->size()) : rows; }
 };
 
-// Dense Adam over the user and item tables as one pass over their rows (a deferred table's
-// touched rows, each caught up to the step before it; returns how many were not).
+// One row of a dense pass: a deferred table's k-th touched row is parked (returns 1 where it
+// was not caught up to the step before this one); any other table's row k is stepped.
+int64_t adam_dense_row(const DenseTable& t, int64_t k, int32_t dim, const float* zeros,
+                       const AdamStep& s, int64_t step) {
+  if (t.deferred->on()) {
+    DeferredRows& d = *t.deferred;
+    const int64_t row = (*t.touched)[k];
+    const int64_t stale = d.at[row] != step - 1 || d.pending[row];
+    d.pending[row] = 1;
+    const float* grad = t.grad->data() + k * dim;
+    std::copy(grad, grad + dim, d.grad.data() + row * dim);
+    return stale;
+  }
+  const int32_t slot = t.user ? t.g->user_slot_of(k) : t.g->item_slot_of(k);
+  const float* grad = slot >= 0 ? t.grad->data() + static_cast<int64_t>(slot) * dim : zeros;
+  const int64_t at = k * dim;
+  adam_row(t.w + at, t.m + at, t.v + at, grad, dim, s);
+  return 0;
+}
+
+// Dense Adam over the user and item tables in one parallel region (a deferred table's touched
+// rows, each caught up to the step before it; returns how many were not). Each thread takes an
+// equal share of each table: the item rows, which every thread's sampling reads and the
+// optimiser writes, cost more than user rows, so one contiguous split of users then items left
+// the thread with the items behind.
 int64_t adam_dense(const DenseTable& users, const DenseTable& items, int32_t dim,
                    const float* zeros, const AdamStep& s, int64_t step, int threads) {
-  const int64_t n_users = users.passes();
   int64_t stale = 0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : stale)
-  for (int64_t x = 0; x < n_users + items.passes(); ++x) {
-    const bool is_user = x < n_users;
-    const DenseTable& t = is_user ? users : items;
-    const int64_t k = is_user ? x : x - n_users;
-    if (t.deferred->on()) {
-      DeferredRows& d = *t.deferred;
-      const int64_t row = (*t.touched)[k];
-      stale += d.at[row] != step - 1 || d.pending[row];
-      d.pending[row] = 1;
-      const float* grad = t.grad->data() + k * dim;
-      std::copy(grad, grad + dim, d.grad.data() + row * dim);
-      continue;
+#pragma omp parallel num_threads(threads) reduction(+ : stale)
+  {
+    const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+    for (const DenseTable* t : {&users, &items}) {
+      const int64_t n = t->passes();
+      for (int64_t k = n * id / nt; k < n * (id + 1) / nt; ++k) {
+        stale += adam_dense_row(*t, k, dim, zeros, s, step);
+      }
     }
-    const int32_t slot = is_user ? t.g->user_slot_of(k) : t.g->item_slot_of(k);
-    const float* grad = slot >= 0 ? t.grad->data() + static_cast<int64_t>(slot) * dim : zeros;
-    const int64_t at = k * dim;
-    adam_row(t.w + at, t.m + at, t.v + at, grad, dim, s);
   }
   return stale;
 }
