@@ -183,8 +183,9 @@ SRNS_HD void sgd_update(float* w, float g, float lr) { *w = *w - lr * g; }
 // Adagrad, TF1 form: acc += g^2; w -= lr g / sqrt(acc) (acc starts at --adagrad-init > 0, so a
 // zero gradient leaves w and acc exactly as they were: the dense and the lazy step agree).
 SRNS_HD void adagrad_update(float* w, float* acc, float g, float lr) {
-  *acc = *acc + g * g;
-  *w = *w - lr * g / sqrtf(*acc);
+  const float a = *acc + g * g;  // used from the local, as adam_update does
+  *acc = a;
+  *w = *w - lr * g / sqrtf(a);
 }
 
 }  // namespace srns
