@@ -3,11 +3,11 @@
 // Adam (dense): every element of P and Q moves every step, with g = 0 for rows the batch did
 // not touch: m and v decay and w -= lr_t m / (sqrt(v) + eps). This is what TF1's Adam does on
 // the sparse gradients of an embedding lookup, so it is the paper's optimiser. Both tables are
-// one pass over the U + I rows, split between the threads: each row reads its summed gradient
-// where the batch touched it (RowGradients' slot maps) and a row of zeros elsewhere, so the
-// loop over a row's F elements is branch-free and vectorises (adam_update per element: the
-// same arithmetic as one element at a time, bit for bit). A table whose rows are deferred
-// (cpu_ops.hpp: DeferredAdam) takes only its touched rows here, and only to park their
+// one parallel pass, each thread an equal share of each table: each row reads its summed
+// gradient where the batch touched it (RowGradients' slot maps) and a row of zeros elsewhere,
+// so a row's F elements are one branch-free run of sixteen-lane steps (adam_row: adam_update's
+// arithmetic in every lane, the same floats as one element at a time). A table whose rows are
+// deferred (cpu_ops.hpp: DeferredAdam) takes only its touched rows here, and only to park their
 // gradients: each row takes its steps, the same ones, when the batch loop next catches it up.
 // Lazy Adam: only the touched rows are updated (their moments and weights); scales to tables
 // far larger than a batch. SGD: w -= lr g on the touched rows. The scorer's head (GMF: beta)
