@@ -168,8 +168,9 @@ SRNS_HD AdamStep adam_step_scalars(float lr, float beta1, float beta2, float eps
 // Adam, TF1 form: m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  w -= lr_t m / (sqrt(v) + eps).
 // The new m and v are used from locals, not read back through the pointers: the compiler cannot
 // prove the stores leave `s` alone, so it reloaded m right after storing it, and on the CPU that
-// vector reload waited for the store (a stall per 16 elements that made the dense pass 3-4 times
-// slower). Same operations, same floats.
+// vector reload waited for the store, every 16 elements (with the per-row set-up cpu_ops.hpp's
+// adam_row now avoids, the dense pass ran at 2.4-4 times its arithmetic: bench/adam_pass_probe).
+// Same operations, same floats.
 SRNS_HD void adam_update(float* w, float* m, float* v, float g, const AdamStep& s) {
   const float mt = s.beta1 * *m + (1.0f - s.beta1) * g;
   const float vt = s.beta2 * *v + (1.0f - s.beta2) * (g * g);
