@@ -130,20 +130,27 @@ void reduce_gradients(const Batch& batch, const int32_t* negative, const StepOut
 // RowSums): user_slot[user_rows[k]] = k, -1 for rows not listed; the same for items.
 void map_row_slots(RowGradients* g, int32_t n_users, int32_t n_items);
 
-// Adam on one row of F elements: adam_update sixteen lanes at a time (simd16.hpp: each lane
-// the same operations, so the same floats as one element at a time), the tail element by
+// adam_update on sixteen lanes held in registers (simd16.hpp: each lane the same operations in
+// the same order, so the same floats as one element at a time). The dense pass (adam_row) and the
+// deferred catch-up (deferred_adam.cpp) both step through it.
+inline void adam_lanes(simd::F16* w, simd::F16* m, simd::F16* v, simd::F16 g, const AdamStep& s) {
+  *m = s.beta1 * *m + (1.0f - s.beta1) * g;
+  *v = s.beta2 * *v + (1.0f - s.beta2) * (g * g);
+  *w = *w - s.lr_t * *m / (simd::sqrt(*v) + s.eps);
+}
+
+// Adam on one row of F elements: sixteen lanes at a time (adam_lanes), the tail element by
 // element. Written out rather than left to the auto-vectoriser, whose loop paid a set-up and a
 // remainder path per row: on ML-1M's 32-float rows they cost more than the arithmetic.
 inline void adam_row(float* __restrict w, float* __restrict m, float* __restrict v,
                      const float* __restrict g, int32_t dim, const AdamStep& s) {
   int32_t f = 0;
   for (; f + 16 <= dim; f += 16) {
-    const simd::F16 gf = simd::load(g + f);
-    const simd::F16 mt = s.beta1 * simd::load(m + f) + (1.0f - s.beta1) * gf;
-    const simd::F16 vt = s.beta2 * simd::load(v + f) + (1.0f - s.beta2) * (gf * gf);
-    simd::store(m + f, mt);
-    simd::store(v + f, vt);
-    simd::store(w + f, simd::load(w + f) - s.lr_t * mt / (simd::sqrt(vt) + s.eps));
+    simd::F16 lw = simd::load(w + f), lm = simd::load(m + f), lv = simd::load(v + f);
+    adam_lanes(&lw, &lm, &lv, simd::load(g + f), s);
+    simd::store(m + f, lm);
+    simd::store(v + f, lv);
+    simd::store(w + f, lw);
   }
   for (; f < dim; ++f) adam_update(&w[f], &m[f], &v[f], g[f], s);
 }

@@ -46,10 +46,9 @@ void prefetch_row(const DeferredTable& t, int64_t r, int32_t dim) {
 }
 
 // Steps from..to of C sixteen-element chunks of a row (w, m, v, and g0, the first step's
-// gradient, at the chunks' start), kept in registers across the steps: adam_update, lane by
-// lane the same operations in the same order (simd16.hpp), with g0 at step `from` and +0
-// after it, so the same floats as adam_row. The C chunks are independent chains: their square
-// roots and divisions overlap.
+// gradient, at the chunks' start), kept in registers across the steps: adam_lanes, with g0 at
+// step `from` and +0 after it, so the same floats as adam_row. The C chunks are independent
+// chains: their square roots and divisions overlap.
 template <int C>
 void catch_up_chunks(float* w, float* m, float* v, const float* g0, const DeferredAdam& d,
                      int64_t from, int64_t to) {
@@ -63,9 +62,7 @@ void catch_up_chunks(float* w, float* m, float* v, const float* g0, const Deferr
   for (int64_t k = from; k <= to; ++k) {
     const AdamStep& a = d.of_step(k);
     for (int c = 0; c < C; ++c) {
-      cm[c] = a.beta1 * cm[c] + (1.0f - a.beta1) * g[c];
-      cv[c] = a.beta2 * cv[c] + (1.0f - a.beta2) * (g[c] * g[c]);
-      cw[c] = cw[c] - a.lr_t * cm[c] / (simd::sqrt(cv[c]) + a.eps);
+      adam_lanes(&cw[c], &cm[c], &cv[c], g[c], a);
       g[c] = simd::F16{};
     }
   }
