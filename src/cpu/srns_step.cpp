@@ -82,6 +82,13 @@ int refresh_candidates_bitmap(const SrnsView& v, int fn_u, const int32_t* mem,
   return keep + v.s2;
 }
 
+// The first and the last line of [p, p + bytes): all of it where it spans at most two lines
+// (up to 64 bytes anywhere; 128 from a 64-byte boundary, as F = 32 rows of an aligned table).
+void prefetch_ends(const void* p, int bytes) {
+  __builtin_prefetch(p);
+  __builtin_prefetch(static_cast<const char*>(p) + bytes - 1);
+}
+
 // A history run's line (or two, where the run straddles a line boundary).
 void prefetch_run(const SrnsView& v, HistoryRun r) {
   const int bytes = v.half ? 2 : 4;
@@ -134,6 +141,16 @@ struct StepContext {
   static int new_candidates(const GroupWork& w) { return w.m > 0 ? w.m - w.keep : 0; }
   int inline_positives(const GroupWork& w) const {
     return !history ? 0 : w.n_pairs < kInlinePositives ? w.n_pairs : kInlinePositives;
+  }
+
+  // Group g's user's memory row (read by its stage A) and embedding row (its stage C): rows
+  // the scattered pool and history lines evict from the caches between the user's batches.
+  // Always inlined: called out of line, GCC finds it free of side effects (prefetches only)
+  // and deletes the call.
+  __attribute__((always_inline)) void prefetch_user(int32_t g) const {
+    const int32_t u = batch.user[groups.slot[groups.begin[g]]];
+    prefetch_ends(memory + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
+    prefetch_ends(model.user_row(u), model.dim * 4);
   }
 
   void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
@@ -256,6 +273,7 @@ void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
         for (int32_t g = c0; g < c1 + 2; ++g) {
           GroupWork* a = &work[g % 3];
           a->pf_n = a->pf_next = 0;
+          if (g + 1 < n_groups) s.prefetch_user(g + 1);
           if (g < c1) s.stage_a(a, g, taken.data());
           if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
           if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc, a);
