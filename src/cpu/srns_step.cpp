@@ -89,6 +89,13 @@ void prefetch_ends(const void* p, int bytes) {
   __builtin_prefetch(static_cast<const char*>(p) + bytes - 1);
 }
 
+// Every line of [p, p + bytes). Always inlined, as prefetch_user below.
+__attribute__((always_inline)) inline void prefetch_span(const void* p, int bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (int x = 0; x < bytes; x += 64) __builtin_prefetch(c + x);
+  __builtin_prefetch(c + bytes - 1);
+}
+
 // A history run's line (or two, where the run straddles a line boundary).
 void prefetch_run(const SrnsView& v, HistoryRun r) {
   const int bytes = v.half ? 2 : 4;
@@ -136,6 +143,11 @@ struct StepContext {
   int32_t slot(const GroupWork& w, int32_t x) const { return groups.slot[w.first + x]; }
   const int32_t* pool_row(int32_t u) const {
     return v.pool + static_cast<int64_t>(u) * v.pool_size;
+  }
+  // The history run of the positive of batch slot k (the pair's number only read by pooled
+  // history: the batch's pair numbers are lines that dense history need not load).
+  HistoryRun positive_run(const GroupWork& w, int32_t k) const {
+    return v.positive_run(w.u, batch.item[k], v.dense ? 0 : batch.pair[k]);
   }
   // Refresh candidates beyond the kept memory entries (scored after the entries).
   static int new_candidates(const GroupWork& w) { return w.m > 0 ? w.m - w.keep : 0; }
@@ -196,7 +208,7 @@ struct StepContext {
     for (int32_t x = 0; x < w->n_pairs && history; ++x) {
       const int32_t k = slot(*w, x);
       if (x < np) pos_items[x] = batch.item[k];
-      prefetch_run(v, v.positive_run(w->u, batch.item[k], batch.pair[k]));
+      prefetch_run(v, positive_run(*w, k));
     }
   }
 
@@ -230,7 +242,7 @@ struct StepContext {
         }
         for (int32_t x = 0; x < n; ++x) {
           const int32_t k = slot(*w, x0 + x);
-          const HistoryRun pos = v.positive_run(w->u, batch.item[k], batch.pair[k]);
+          const HistoryRun pos = positive_run(*w, k);
           const int entry = select_among_fast(v, t, p.alpha_t, v.s1, r, w->runs, pos, r_pos[x]);
           negative[k] = w->items[entry];
           if (loss) {
@@ -266,6 +278,10 @@ void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
 #pragma omp parallel num_threads(threads)
     {
       std::vector<uint64_t> taken((v.pool_size + 63) / 64, 0);  // refresh_candidates_bitmap
+      // The batch's items (and pair numbers), read in user order: from memory in one sequential
+      // sweep rather than a line at a time as the groups reach them.
+      prefetch_span(batch.item, batch.size * 4);
+      if (!v.dense) prefetch_span(batch.pair, batch.size * 8);
 #pragma omp for schedule(dynamic, 1)
       for (int32_t c0 = 0; c0 < n_groups; c0 += kGroupChunk) {
         const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
