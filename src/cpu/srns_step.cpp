@@ -25,6 +25,9 @@
 //      and gradient row from the same scores; the refresh's Gumbel-top-k with exact
 //      logarithms only near the cut (gumbel_top.hpp). The kept candidates are the
 //      non-injected memory entries, whose scores the selection already has.
+// Before group g's stage A, the memory row and user row of group g + 1 are prefetched (rows
+// the scattered lines have evicted since the user's last batch); each thread sweeps the
+// batch's item numbers into its cache once, as the groups read them out of order.
 #include <stdexcept>
 #include <vector>
 
