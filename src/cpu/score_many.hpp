@@ -101,14 +101,10 @@ void score_rows(const Scorer& sc, const float* ctx, RowOf row_of, int64_t n, flo
   for (int64_t k = 0; k < n; ++k) out[k] = sc.score(ctx, row_of(k));
 }
 
-// GMF at F = 32 (the paper's setting), sixteen items at a time: partial()'s operations with
-// the context's two vectors held in registers and the sixteen partials kept out of memory.
-template <class RowOf>
-void score_rows_f32(const float* ctx, RowOf row_of, int64_t n, float* out) {
-  const simd::F16 c0 = simd::load(ctx), c1 = simd::load(ctx + 16), zero = {};
-  const auto part = [&](const float* q) {
-    return (zero + c0 * simd::load(q)) + (zero + c1 * simd::load(q + 16));
-  };
+// GMF sixteen items at a time: part(q) is item row q's off-16 partial, and reduce16 turns
+// sixteen of them into sixteen scores (a last block short of sixteen repeats its first item).
+template <class Part, class RowOf>
+void score_blocks16(Part part, RowOf row_of, int64_t n, float* out) {
   int64_t k0 = 0;
   for (; k0 + 16 <= n; k0 += 16) {
     simd::F16 p[16];
@@ -127,8 +123,17 @@ void score_rows_f32(const float* ctx, RowOf row_of, int64_t n, float* out) {
 
 template <class RowOf>
 void score_rows(const GmfScorer& sc, const float* ctx, RowOf row_of, int64_t n, float* out) {
-  if (sc.dim == 32) return score_rows_f32(ctx, row_of, n, out);
   const int dim = sc.dim;
+  if (dim == 32) {
+    // F = 32 (the paper's setting): partial()'s operations with the context's two vectors
+    // held in registers rather than reloaded for every item.
+    const simd::F16 c0 = simd::load(ctx), c1 = simd::load(ctx + 16), zero = {};
+    return score_blocks16(
+        [&](const float* q) {
+          return (zero + c0 * simd::load(q)) + (zero + c1 * simd::load(q + 16));
+        },
+        row_of, n, out);
+  }
   const int full = dim / 32 * 32;
   alignas(64) float tail_c[32], tail_q[32];
   const float* tc = nullptr;
@@ -138,24 +143,12 @@ void score_rows(const GmfScorer& sc, const float* ctx, RowOf row_of, int64_t n, 
     std::memcpy(tail_c, ctx + full, sizeof(float) * (dim - full));
     tc = tail_c;
   }
-  simd::F16 part[16];
-  for (int64_t k0 = 0; k0 < n; k0 += 16) {
-    const int m = n - k0 < 16 ? static_cast<int>(n - k0) : 16;
-    for (int j = 0; j < m; ++j) {
-      const float* q = row_of(k0 + j);
-      if (tc) std::memcpy(tail_q, q + full, sizeof(float) * (dim - full));
-      part[j] = simd::partial(ctx, q, full, tc, tail_q);
-    }
-    for (int j = m; j < 16; ++j) part[j] = part[0];
-    const simd::F16 s = simd::reduce16(part);
-    if (m == 16) {
-      simd::store(out + k0, s);
-    } else {
-      alignas(64) float tmp[16];
-      simd::store(tmp, s);
-      std::memcpy(out + k0, tmp, sizeof(float) * m);
-    }
-  }
+  score_blocks16(
+      [&](const float* q) {
+        if (tc) std::memcpy(tail_q, q + full, sizeof(float) * (dim - full));
+        return simd::partial(ctx, q, full, tc, tail_q);
+      },
+      row_of, n, out);
 }
 
 // The MLP: sixteen items' towers at once (mlp_lanes.hpp), each lane forward's own operations.

@@ -85,18 +85,13 @@ int refresh_candidates_bitmap(const SrnsView& v, int fn_u, const int32_t* mem,
   return keep + v.s2;
 }
 
-// The first and the last line of [p, p + bytes): all of it where it spans at most two lines
-// (up to 64 bytes anywhere; 128 from a 64-byte boundary, as F = 32 rows of an aligned table).
-void prefetch_ends(const void* p, int bytes) {
-  __builtin_prefetch(p);
-  __builtin_prefetch(static_cast<const char*>(p) + bytes - 1);
-}
-
-// Every line of [p, p + bytes). Always inlined, as prefetch_user below.
+// Every line of [p, p + bytes). Always inlined: called out of line, a function that only
+// prefetches is judged free of side effects by GCC and the call deleted.
 __attribute__((always_inline)) inline void prefetch_span(const void* p, int bytes) {
-  const char* c = static_cast<const char*>(p);
-  for (int x = 0; x < bytes; x += 64) __builtin_prefetch(c + x);
-  __builtin_prefetch(c + bytes - 1);
+  const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  const char* line = static_cast<const char*>(p) - (at & 63);
+  const int lines = static_cast<int>(((at & 63) + bytes + 63) / 64);
+  for (int k = 0; k < lines; ++k) __builtin_prefetch(line + 64 * k);
 }
 
 // A history run's line (or two, where the run straddles a line boundary).
@@ -160,12 +155,11 @@ struct StepContext {
 
   // Group g's user's memory row (read by its stage A) and embedding row (its stage C): rows
   // the scattered pool and history lines evict from the caches between the user's batches.
-  // Always inlined: called out of line, GCC finds it free of side effects (prefetches only)
-  // and deletes the call.
+  // Always inlined, as prefetch_span.
   __attribute__((always_inline)) void prefetch_user(int32_t g) const {
     const int32_t u = batch.user[groups.slot[groups.begin[g]]];
-    prefetch_ends(memory + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
-    prefetch_ends(model.user_row(u), model.dim * 4);
+    prefetch_span(memory + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
+    prefetch_span(model.user_row(u), model.dim * 4);
   }
 
   void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
