@@ -163,19 +163,27 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
     const int threads = run == 0 ? 1 : 2;
     const bool with_loss = run == 2;
     if (with_loss && sc.random_select) continue;  // eq. 4 only
+    // Both batches' draws at once, as the sampler draws a window; the memory's items beside it.
     std::vector<int32_t> got_memory = memory;
+    std::vector<int32_t> got_items(memory.size());
+    cpu::memory_items(v, got_memory.data(), got_items.data(), threads);
+    const cpu::Batch window[2] = {pairs.batch(0, 1000), pairs.batch(1, 1000)};
+    // The second run reads its draws as int32_t, the others as uint16_t (these sets fit).
+    cpu::ExtensionDraws draws;
+    draws.allow_narrow = run != 1;
+    cpu::draw_extensions(v, sc.epoch, window, 2, sc.refresh, threads, &draws);
+    ASSERT_EQ(draws.narrow, sc.refresh && run != 1);
     for (int64_t b = 0; b < 2; ++b) {
       const cpu::Batch batch = pairs.batch(b, 1000);
-      cpu::BatchGroups groups;
-      cpu::batch_groups(batch, &groups);
+      ASSERT_EQ(draws.find(sc.epoch, batch), b);
       std::vector<int32_t> negative(batch.size, -1);
       cpu::StepOutput fused, want;
       fused.size_for_pair_rows(batch.size, mv);
       std::fill(fused.loss.begin(), fused.loss.end(), -1.0f);
       std::fill(fused.grad.begin(), fused.grad.end(), -1.0f);
       const cpu::PairLossOut loss{kLossBpr, 0.01f, &fused};
-      cpu::srns_step(v, params, batch, groups, mv, got_memory.data(), negative.data(), threads,
-                     with_loss ? &loss : nullptr);
+      cpu::srns_step(v, params, batch, draws, b, mv, got_memory.data(), got_items.data(),
+                     negative.data(), threads, with_loss ? &loss : nullptr);
       ASSERT_EQ(negative, want_negative[b]) << sc.name << " batch " << b << " run " << run;
       if (with_loss) {
         cpu::pair_gradients(mv, batch, negative.data(), kLossBpr, 0.01f, &want, 2);
@@ -184,6 +192,9 @@ TEST_P(SrnsStepCpu, EqualsTheReferenceFunctions) {
       }
     }
     ASSERT_EQ(got_memory, want_memory) << sc.name << " run " << run;
+    std::vector<int32_t> want_items(memory.size());
+    cpu::memory_items(v, got_memory.data(), want_items.data(), 1);
+    ASSERT_EQ(got_items, want_items) << sc.name << " run " << run << ": items out of step";
   }
   if (sc.refresh) {
     EXPECT_NE(want_memory, memory) << "the refreshes must change memory";

@@ -64,8 +64,9 @@ struct GmfScorer {
   // reg q_i,  dL/dq_j = d_neg (p_u ⊙ beta) + reg q_j,  dL/dbeta = p_u ⊙ w.
   // The element-wise gradients form one loop (it vectorises); the squared norms are summed in
   // a second, in element order, a chunk of per-element terms at a time.
+  // `grad` overlaps no input (restrict: the element loop vectorises without alias checks).
   SRNS_HD float pair_gradient(const float* p, const float* qi, const float* qj, int loss_kind,
-                              float reg, float r_pos, float r_neg, float* grad) const {
+                              float reg, float r_pos, float r_neg, float* __restrict__ grad) const {
     const LossGrad lg = pair_loss(loss_kind, r_pos, r_neg);
     for (int f = 0; f < dim; ++f) {
       const ElemGrad g = pair_grad_elem(p[f], qi[f], qj[f], beta[f], lg.d_pos, lg.d_neg, reg);

@@ -279,6 +279,7 @@ EpochStats CpuBackend::train_epoch(int epoch, const ProgressFn& progress) {
   if (!row_gradients_) {
     epoch_order(config_.seed, epoch, d.train.nnz(), threads_, &order_scratch_, &pairs_.pair);
     cpu::fill_epoch_pairs(pair_user_.data(), d.train.cols.data(), &pairs_, threads_);
+    sampler_->begin_batches(pairs_, config_.batch_size);
   }
   stats.seconds.select_grad += seconds_since(start);
   const int64_t n_batches = sampler_->batches(

@@ -9,6 +9,7 @@
 //   deferred_adam.cpp     dense Adam's rows stepped when read     (CPU only; same numbers)
 //   sample_pools.cpp      SRNS candidate pools                    kernels/sample_pools.cu
 //   init_memory.cpp       SRNS initial memory                     kernels/init_memory.cu
+//   extension_draws.cpp   SRNS refresh draws, a window ahead      (CPU only; same numbers)
 //   srns_step.cpp         SRNS negatives and memory refresh       kernels/srns_step.cu
 //   score_matrix.cpp      whole score matrices                    kernels/score_matrix.cu
 //   record_history.cpp    scores of pools and tracked pairs       kernels/record_history.cu
@@ -251,15 +252,60 @@ struct PairLossOut {
   StepOutput* out;
 };
 
+// The memory refresh's extension draws (samplers/srns.hpp: refresh_candidates) of a window of
+// batches, drawn before the batches' steps (extension_draws.cpp), with the batches' user
+// groups. Group g of window batch b has the first E words of its stream (seed, kRngExtend,
+// epoch, batch, user) as pool slots, then the items at those slots: run(b, g)[0 .. E) and
+// [E .. 2E), as uint16_t where every slot and item fits (narrow), else int32_t. E = 0 where
+// the window's epoch does not refresh.
+struct ExtensionDraws {
+  int epoch = -1;
+  int32_t words = 0;  // E
+  bool narrow = false;
+  bool allow_narrow = true;  // false: int32_t runs whatever fits (for tests of that path)
+  std::vector<Batch> batches;       // the window
+  std::vector<BatchGroups> groups;  // per window batch
+  std::vector<int64_t> group0;      // window index of each batch's group 0, then the total
+  std::vector<uint16_t> runs16;     // [group][2E], narrow
+  std::vector<int32_t> runs32;      // [group][2E], otherwise
+  std::vector<int64_t> user_first;  // scratch: groups by user
+  std::vector<int32_t> by_user, group_batch;
+
+  // Window batch w holding `batch` (the same pairs, from the same buffers), or -1.
+  int64_t find(int epoch_of_batch, const Batch& batch) const;
+  const void* run(int64_t w, int32_t g) const {
+    const int64_t at = (group0[w] + g) * 2 * static_cast<int64_t>(words);
+    return narrow ? static_cast<const void*>(runs16.data() + at) : runs32.data() + at;
+  }
+};
+
+// E for a refresh of S2 draws: the S2 words and slack for repeats, in whole Philox blocks.
+int extension_words(int s2);
+// Bytes of one group's run: 2E values of 2 bytes where pool slots and items fit (V, I at most
+// 65536), else 4.
+int64_t extension_run_bytes(int s2, int32_t pool_size, int32_t n_items);
+
+// The draws of `n` batches of epoch `epoch` (pool v.pool current), the refresh's (with_draws)
+// or only the groups.
+void draw_extensions(const SrnsView& v, int epoch, const Batch* batches, int64_t n, bool with_draws,
+                     int threads, ExtensionDraws* out);
+
 // SRNS's batch step: negative[k] for every pair of the batch (eq. 4, or uniform from memory)
 // and, when p.refresh, every batch user's memory row refreshed in place (eq. 3). With `loss`
 // (eq. 4 only), also the pairs' losses and gradients, from the selection's own scores.
+// `draws` is a window holding the batch (window batch w), drawn for p.epoch;
+// `memory_items` [U][S1] the items of the memory's entries (memory_items()), kept in step.
 void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
-               const BatchGroups& groups, const ModelView& model, int32_t* memory,
-               int32_t* negative, int threads, const PairLossOut* loss = nullptr);
+               const ExtensionDraws& draws, int64_t w, const ModelView& model, int32_t* memory,
+               int32_t* memory_items, int32_t* negative, int threads,
+               const PairLossOut* loss = nullptr);
 
 // SRNS's initial memory [U][S1] (samplers/srns.hpp: init_memory_row).
 void init_memory(const SrnsView& view, int32_t* memory, int threads);
+
+// items[u][k] = view.entry_item(u, k, memory[u][k]) for every user: what the memory's entries
+// hold in the current pool.
+void memory_items(const SrnsView& view, const int32_t* memory, int32_t* items, int threads);
 
 // Pool p of every user into pool[U][V] (samplers/srns.hpp: pool_chunk).
 void sample_pools(uint64_t seed, int64_t p, int32_t n_users, int32_t n_items, int32_t pool_size,

@@ -71,9 +71,9 @@ void top_n_small(const float* keys, int n, int n_top, int32_t* out) {
   // out[rank_i] = i where rank_i < n_top (ranks are distinct).
 #if defined(__AVX512F__)
   for (int h = 0; h < halves; ++h) {
-    const __mmask16 place = static_cast<__mmask16>(
-        _mm512_cmplt_epi32_mask((__m512i)rank[h], _mm512_set1_epi32(n_top)) &
-        _mm512_cmplt_epi32_mask((__m512i)index[h], _mm512_set1_epi32(n)));
+    const __mmask16 place =
+        static_cast<__mmask16>(_mm512_cmplt_epi32_mask((__m512i)rank[h], _mm512_set1_epi32(n_top)) &
+                               _mm512_cmplt_epi32_mask((__m512i)index[h], _mm512_set1_epi32(n)));
     _mm512_mask_i32scatter_epi32(out, place, (__m512i)rank[h], (__m512i)index[h], 4);
   }
 #else
@@ -85,7 +85,8 @@ void top_n_small(const float* keys, int n, int n_top, int32_t* out) {
 }
 
 void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const float* r, int m,
-                       PrefetchedStream* gum, int32_t* out) {
+                       PrefetchedStream* gum, int32_t* out, const int32_t* cand_item,
+                       int32_t* out_item) {
   const int keep = v.s1 - fn_u;
   if (keep <= 0) return;
   alignas(64) uint32_t words[kMaxCandidates + 16] = {};
@@ -112,6 +113,11 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
     finite = finite && bad[j] == 0;
     largest = top_abs[j] > largest ? top_abs[j] : largest;
   }
+  // Candidate c kept as entry fn_u + k (with its item, where asked).
+  const auto put = [&](int k, int c) {
+    out[fn_u + k] = cand[c];
+    if (out_item) out_item[fn_u + k] = cand_item[c];
+  };
   int32_t index[kMaxCandidates], top[kMaxCandidates];
   int n = 0;
   if (finite) {
@@ -150,8 +156,9 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
       const __mmask16 lanes = static_cast<__mmask16>(m - k >= 16 ? 0xFFFF : (1u << (m - k)) - 1);
       const __m512 key = _mm512_load_ps(approx + k);
       const __mmask16 in = _mm512_mask_cmp_ps_mask(lanes, key, cut_v, _CMP_GE_OQ);
-      const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(k), _mm512_setr_epi32(
-          0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+      const __m512i idx =
+          _mm512_add_epi32(_mm512_set1_epi32(k),
+                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
       _mm512_storeu_si512(near + n_near, _mm512_maskz_compress_epi32(in, idx));
       _mm512_storeu_ps(near_key + n_near, _mm512_maskz_compress_ps(in, key));
       n_near += __builtin_popcount(in);
@@ -177,7 +184,7 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
       separated = separated && near_key[top[x]] - near_key[top[x + 1]] > margin;
     }
     if (separated) {
-      for (int k = 0; k < keep; ++k) out[fn_u + k] = cand[near[top[k]]];
+      for (int k = 0; k < keep; ++k) put(k, near[top[k]]);
       return;
     }
     const float cut = near_key[top[keep - 1]] - margin;
@@ -192,7 +199,7 @@ void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const f
     exact[x] = gumbel_key(r[index[x]], v.inv_tau, word_open01(words[index[x]]));
   }
   top_n_indices(exact, n, keep, top);
-  for (int k = 0; k < keep; ++k) out[fn_u + k] = cand[index[top[k]]];
+  for (int k = 0; k < keep; ++k) put(k, index[top[k]]);
 }
 
 }  // namespace srns::cpu

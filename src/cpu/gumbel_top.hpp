@@ -38,8 +38,10 @@ void top_n_small(const float* keys, int n, int n_top, int32_t* out);
 // L~ for sixteen words: approximations of logf(-logf(word_open01(w[j]))).
 void gumbel_log_approx16(const uint32_t* words, float* out);
 
-// refresh_keep(v, fn_u, cand, r, m, gum, out), the same entries in the same order.
+// refresh_keep(v, fn_u, cand, r, m, gum, out), the same entries in the same order; with
+// out_item, also out_item[fn_u + k] = cand_item[c] for the candidate c kept as entry fn_u + k.
 void refresh_keep_fast(const SrnsView& v, int fn_u, const int32_t* cand, const float* r, int m,
-                       PrefetchedStream* gum, int32_t* out);
+                       PrefetchedStream* gum, int32_t* out, const int32_t* cand_item = nullptr,
+                       int32_t* out_item = nullptr);
 
 }  // namespace srns::cpu

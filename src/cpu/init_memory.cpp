@@ -13,4 +13,12 @@ void init_memory(const SrnsView& view, int32_t* memory, int threads) {
   }
 }
 
+void memory_items(const SrnsView& view, const int32_t* memory, int32_t* items, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int32_t u = 0; u < view.n_users; ++u) {
+    const int64_t at = static_cast<int64_t>(u) * view.s1;
+    for (int k = 0; k < view.s1; ++k) items[at + k] = view.entry_item(u, k, memory[at + k]);
+  }
+}
+
 }  // namespace srns::cpu

@@ -12,8 +12,9 @@
 
 namespace srns::cpu {
 
-struct StepOutput;  // cpu_ops.hpp: per-pair losses and gradient rows
+struct StepOutput;    // cpu_ops.hpp: per-pair losses and gradient rows
 struct RowGradients;  // cpu_ops.hpp
+struct EpochPairs;    // cpu_ops.hpp: the epoch's pairs in training order
 
 // What a non-sampling objective's batch trained: its loss (with L2) and the positive pairs.
 struct BatchLoss {
@@ -29,6 +30,12 @@ struct Batch {
   const int32_t* user = nullptr;
   const int32_t* item = nullptr;
 };
+
+// Whether a and b are the same batch: the same pairs, read from the same buffers.
+inline bool same_batch(const Batch& a, const Batch& b) {
+  return a.index == b.index && a.size == b.size && a.pair == b.pair && a.user == b.user &&
+         a.item == b.item;
+}
 
 // What a sampler is set up with. The pointers outlive the sampler's use of them.
 struct SamplerSetup {
@@ -46,6 +53,11 @@ class Sampler {
   virtual void setup(const SamplerSetup& setup, const ModelView& model) = 0;
   // Start of epoch t (0-based).
   virtual void begin_epoch(int /*t*/, const ModelView& /*model*/) {}
+  // The epoch's pairs, after begin_epoch and before its first batch: batch b of the epoch is
+  // pairs.batch(b, batch_size), and the pairs stay put until the next begin_epoch. For a
+  // sampler that prepares batches ahead (SRNS: its refresh draws); a batch it is given that
+  // is not from these pairs it must still take.
+  virtual void begin_batches(const EpochPairs& /*pairs*/, int32_t /*batch_size*/) {}
   // negative[k] for every pair k of the batch, with the model as it is at the batch's start.
   virtual void select(const Batch& batch, const ModelView& model, int32_t* negative) = 0;
   // The sampler's own batch step: negative[k] and every pair's loss and gradient row in `out`,

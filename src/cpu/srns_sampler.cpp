@@ -2,12 +2,16 @@
 // ablation on the CPU, the reference for kernels/srns_sampler.cu. The per-sample math is
 // include/srns/samplers/srns.hpp; this unit owns the state it reads:
 //   pools     the current pool [U][V] (dense history or none), or the pipeline's W + 1 pools
-//   memory    [U][S1]
+//   memory    [U][S1], and the items its entries hold in the current pool (memory_items)
 //   history   dense [U][I][W], or pooled [W][U][V][W] + tracked [T][W] (SRNS only), float or
 //             binary16 (--history-precision half)
-// Per batch: the pairs grouped by user (batch_groups.cpp), then srns_step.cpp: each pair picks
-// its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and the
-// user's memory row is refreshed in place (eq. 3), once per user per batch.
+// Per window of batches (as many as kDrawBytes of draws hold): the pairs grouped by user and
+// the refreshes' extension draws (extension_draws.cpp). Per batch, srns_step.cpp: each pair
+// picks its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and
+// the user's memory row is refreshed in place (eq. 3), once per user per batch.
+#include <algorithm>
+#include <stdexcept>
+
 #include "cpu/cpu_ops.hpp"
 #include "cpu/huge_pages.hpp"
 #include "cpu/sampler.hpp"
@@ -17,6 +21,10 @@
 
 namespace srns::cpu {
 namespace {
+
+// Bytes of extension draws a window holds: ML-1M's whole epoch (988 batches of 1000 pairs, 285
+// MB). Larger windows read each user's pool row fewer times (about once per window).
+constexpr int64_t kDrawBytes = int64_t{320} << 20;
 
 class SrnsSampler : public Sampler {
  public:
@@ -30,6 +38,10 @@ class SrnsSampler : public Sampler {
 
   void setup(const SamplerSetup& s, const ModelView& model) override;
   void begin_epoch(int t, const ModelView& model) override;
+  void begin_batches(const EpochPairs& pairs, int32_t batch_size) override {
+    pairs_ = &pairs;
+    batch_size_ = batch_size;
+  }
   void select(const Batch& batch, const ModelView& model, int32_t* negative) override;
   // SRNS (not random-from-memory): select, and the pair losses from the selection's scores.
   bool fused_step(const Batch& batch, const ModelView& model, int loss_kind, float reg,
@@ -47,12 +59,18 @@ class SrnsSampler : public Sampler {
   void load(std::istream& in) override {
     read_array(in, &pools_, "SRNS pools");
     read_array(in, &memory_, "SRNS memory");
+    memory_items_.resize(memory_.size());
     read_array(in, &hist_, "SRNS score history");
     read_array(in, &hist_tracked_, "SRNS tracked history");
     read_array(in, &hist_half_, "SRNS score history (half)");
     read_array(in, &hist_tracked_half_, "SRNS tracked history (half)");
+    if (memory_.size() != memory_items_.size()) throw std::runtime_error("SRNS memory: wrong size");
+    memory_items(view(epoch_), memory_.data(), memory_items_.data(), threads_);
   }
-  int64_t footprint() const override { return layout_.bytes(); }
+  int64_t footprint() const override {
+    return layout_.bytes() + 4 * static_cast<int64_t>(memory_items_.size() + draws_.runs32.size()) +
+           2 * static_cast<int64_t>(draws_.runs16.size());
+  }
   ModelReads select_reads() const override { return ModelReads::kBatchUsers; }
 
  private:
@@ -66,9 +84,10 @@ class SrnsSampler : public Sampler {
                  d.train.cols.data(), pool_slot(p), threads_);
   }
   SrnsView view(int t);
+  // draws_ for the window that starts at `batch` (draw_window's comment).
+  void draw_window(const Batch& batch, bool refresh);
   // srns_step on the batch's user groups; with `loss`, also the pairs' losses and rows.
-  void step(const Batch& batch, const ModelView& model, int32_t* negative,
-            const PairLossOut* loss);
+  void step(const Batch& batch, const ModelView& model, int32_t* negative, const PairLossOut* loss);
   void* hist_data() { return layout_.half ? static_cast<void*>(hist_half_.data()) : hist_.data(); }
   void* tracked_data() {
     return layout_.half ? static_cast<void*>(hist_tracked_half_.data()) : hist_tracked_.data();
@@ -86,10 +105,14 @@ class SrnsSampler : public Sampler {
   SrnsLayout layout_;
   HugeVector<int32_t> pools_;
   std::vector<int32_t> memory_;
-  HugeVector<float> hist_, hist_tracked_;               // float history (one pair empty)
+  std::vector<int32_t> memory_items_;      // [U][S1]: memory_items(), kept by srns_step
+  HugeVector<float> hist_, hist_tracked_;  // float history (one pair empty)
   HugeVector<uint16_t> hist_half_, hist_tracked_half_;  // binary16 history
   std::vector<int32_t> tracked_user_, tracked_item_;
-  BatchGroups groups_;
+  const EpochPairs* pairs_ = nullptr;  // this epoch's (begin_batches), or none
+  int32_t batch_size_ = 0;
+  ExtensionDraws draws_;
+  std::vector<Batch> window_;
 };
 
 void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
@@ -125,6 +148,8 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
   }
   memory_.resize(static_cast<size_t>(d.n_users) * layout_.s1);
   init_memory(view(0), memory_.data(), threads_);
+  memory_items_.resize(memory_.size());
+  memory_items(view(0), memory_.data(), memory_items_.data(), threads_);
 }
 
 SrnsView SrnsSampler::view(int t) {
@@ -139,6 +164,27 @@ void SrnsSampler::begin_epoch(int t, const ModelView& /*model*/) {
   epoch_ = t;
   // With one stored pool, pool t is drawn when it becomes current.
   if (layout_.pools_stored() == 1) sample_pool(t);
+  // The memory's slots point into pool t now.
+  memory_items(view(t), memory_.data(), memory_items_.data(), threads_);
+  pairs_ = nullptr;
+  draws_.epoch = -1;
+}
+
+// The window: `batch` and the epoch's batches after it (begin_batches), as many as kDrawBytes
+// of draws hold; `batch` alone where it is not from those pairs.
+void SrnsSampler::draw_window(const Batch& batch, bool refresh) {
+  window_.assign(1, batch);
+  if (pairs_ && batch_size_ > 0 && same_batch(pairs_->batch(batch.index, batch_size_), batch)) {
+    const int64_t per_batch =
+        batch_size_ * extension_run_bytes(config_->srns.s2, layout_.pool_size, layout_.n_items);
+    const int64_t most = std::max<int64_t>(1, kDrawBytes / per_batch);
+    const int64_t n_pairs = static_cast<int64_t>(pairs_->pair.size());
+    const int64_t end = std::min(batch.index + most, (n_pairs + batch_size_ - 1) / batch_size_);
+    for (int64_t b = batch.index + 1; b < end; ++b)
+      window_.push_back(pairs_->batch(b, batch_size_));
+  }
+  draw_extensions(view(epoch_), epoch_, window_.data(), static_cast<int64_t>(window_.size()),
+                  refresh, threads_, &draws_);
 }
 
 void SrnsSampler::step(const Batch& batch, const ModelView& model, int32_t* negative,
@@ -146,8 +192,13 @@ void SrnsSampler::step(const Batch& batch, const ModelView& model, int32_t* nega
   const SrnsConfig& c = config_->srns;
   const SrnsStepParams p{config_->seed, epoch_, alpha_at(c.schedule, c.alpha, epoch_, c.t0),
                          epoch_ % c.update_every == 0, random_};
-  batch_groups(batch, &groups_);
-  srns_step(view(epoch_), p, batch, groups_, model, memory_.data(), negative, threads_, loss);
+  int64_t w = draws_.find(epoch_, batch);
+  if (w < 0) {
+    draw_window(batch, p.refresh);
+    w = 0;
+  }
+  srns_step(view(epoch_), p, batch, draws_, w, model, memory_.data(), memory_items_.data(),
+            negative, threads_, loss);
 }
 
 void SrnsSampler::select(const Batch& batch, const ModelView& model, int32_t* negative) {

@@ -10,13 +10,14 @@
 //
 // Laid out for the cache and the vector units, with the same numbers as the one-call
 // reference functions (select_entry, refresh_memory; tests/srns_step_test.cpp holds them
-// equal). A thread takes a chunk of groups and runs each group through three stages, two
-// groups apart, so that the scattered loads of a stage are in flight while earlier groups
-// compute:
-//   A  the refresh's candidate pool slots (S2 distinct extension draws, repeats found in a
-//      bitmap over the pool, from words computed sixteen Philox blocks at a time,
-//      philox_simd.hpp, with the Gumbel words); their pool entries (and the memory entries')
-//      are queued for prefetching, and issued a few at a time during the next stage C (pump)
+// equal). The refresh's extension draws and the items at their pool slots were drawn ahead for
+// the batch's window (extension_draws.cpp), and the items the memory's entries hold are kept
+// beside the memory (memory_items), so a group reads no pool entry. A thread takes a chunk of
+// groups and runs each group through three stages, two groups apart, so that the scattered
+// loads of a stage are in flight while earlier groups compute:
+//   A  the refresh's candidates: the kept entries, then the drawn slots that are not yet
+//      candidates (repeats found in a bitmap over the pool), with their items; the Gumbel
+//      words computed sixteen Philox blocks at a time (philox_simd.hpp)
 //   B  the items of the memory entries and candidates, and a prefetch of the history runs
 //      (one cache line each, srns.hpp) of the entries and of the pairs' positives
 //   C  one batched scoring (score_many.hpp) of the entries, the new candidates and the
@@ -25,9 +26,10 @@
 //      and gradient row from the same scores; the refresh's Gumbel-top-k with exact
 //      logarithms only near the cut (gumbel_top.hpp). The kept candidates are the
 //      non-injected memory entries, whose scores the selection already has.
-// Before group g's stage A, the memory row and user row of group g + 1 are prefetched (rows
-// the scattered lines have evicted since the user's last batch); each thread sweeps the
-// batch's item numbers into its cache once, as the groups read them out of order.
+// Before group g's stage A, the memory row, memory items, user row and drawn run of group
+// g + 1 are prefetched (rows the scattered lines have evicted since the user's last batch);
+// each thread sweeps the batch's item numbers into its cache once, as the groups read them out
+// of order.
 #include <stdexcept>
 #include <vector>
 
@@ -46,40 +48,47 @@ constexpr int32_t kGroupChunk = 32;
 // Positives scored in the group's one batched scoring; more are scored in further calls.
 constexpr int32_t kInlinePositives = 32;
 
-// Philox blocks of a refresh's streams computed ahead: the S2 extension draws (one word each,
-// plus slack for rejected repeats) and the S1 + S2 Gumbel words.
-int extension_blocks(int s2) {
-  const int b = (s2 + 8 + 3) / 4;
-  return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
-}
+// Philox blocks of a refresh's Gumbel words, S1 + S2 of them, computed ahead.
 int gumbel_blocks(int m) {
   const int b = (m + 3) / 4;
   return b < kMaxPrefetchBlocks ? b : kMaxPrefetchBlocks;
 }
 
-// refresh_candidates (samplers/srns.hpp) with "already a candidate" as a bit test in `taken`
-// (a thread's bitmap over the pool slots, all clear on entry and on return) instead of a scan
-// of the candidates so far: the same words of `ext`, the same accepted slots in the same order.
-int refresh_candidates_bitmap(const SrnsView& v, int fn_u, const int32_t* mem,
-                              PrefetchedStream* ext, uint64_t* taken, int32_t* cand) {
+// refresh_candidates (samplers/srns.hpp) from the group's drawn run (E slots, then the items at
+// them; ExtensionDraws), with "already a candidate" as a bit test in `taken` (a thread's bitmap
+// over the pool slots, all clear on entry and on return) instead of a scan of the candidates
+// so far: the same words, the same accepted slots in the same order. Each candidate's item
+// into cand_item (the kept entries' from mem_item). Past the run's E words (repeats) the
+// stream `more` continues (stream word E onwards), with the items read from the pool.
+template <class T>
+int refresh_candidates_drawn(const SrnsView& v, int32_t u, int fn_u, const int32_t* mem,
+                             const int32_t* mem_item, const T* run, int e, PhiloxStream more,
+                             uint64_t* taken, int32_t* cand, int32_t* cand_item) {
   const int keep = v.s1 - fn_u;
   const auto bit = [](int32_t x) { return uint64_t{1} << (x & 63); };
   for (int k = 0; k < keep; ++k) {
     cand[k] = mem[fn_u + k];
+    cand_item[k] = mem_item[fn_u + k];
     taken[cand[k] >> 6] |= bit(cand[k]);
   }
-  // The first S2 words map to slots in one vectorisable pass; each repeat (rare) is made up by
-  // one more word of the stream, in order.
-  const uint32_t range = static_cast<uint32_t>(v.pool_size);
-  uint32_t slot[kMaxCandidates];
-  ext->take(v.s2, slot);
-  for (int j = 0; j < v.s2; ++j) slot[j] = word_below(slot[j], range);
   int k = keep;
-  for (int j = 0; k < keep + v.s2; ++j) {
-    const int32_t c = static_cast<int32_t>(j < v.s2 ? slot[j] : ext->below(range));
+  for (int j = 0; j < e && k < keep + v.s2; ++j) {
+    const int32_t c = run[j];
     if (taken[c >> 6] & bit(c)) continue;
     taken[c >> 6] |= bit(c);
+    cand_item[k] = run[e + j];
     cand[k++] = c;
+  }
+  if (k < keep + v.s2) {
+    more.ctr.v[0] += static_cast<uint32_t>(e / 4);  // past the run's words
+    const int32_t* pool = v.pool + static_cast<int64_t>(u) * v.pool_size;
+    while (k < keep + v.s2) {
+      const int32_t c = static_cast<int32_t>(more.below(static_cast<uint32_t>(v.pool_size)));
+      if (taken[c >> 6] & bit(c)) continue;
+      taken[c >> 6] |= bit(c);
+      cand_item[k] = pool[c];
+      cand[k++] = c;
+    }
   }
   for (int x = 0; x < keep + v.s2; ++x) taken[cand[x] >> 6] = 0;
   return keep + v.s2;
@@ -111,37 +120,29 @@ struct GroupWork {
   int32_t g, u, first, n_pairs;
   int fn_u, keep, m;  // m: refresh candidates, 0 without a refresh
   int32_t* mem;
+  int32_t* mem_item;
   int32_t cand[kMaxCandidates];
+  int32_t cand_item[kMaxCandidates];
   int32_t items[kMaxMemory + kMaxCandidates + kInlinePositives];
   HistoryRun runs[kMaxMemory];
   PrefetchedStream gum;
-  // Stage A's pool prefetches, issued a few at a time during the stage C that follows it
-  // (pump): a burst of S1 + S2 would stall on the core's few outstanding-miss slots.
-  const int32_t* pf_row;
-  const int32_t* pf_slot;
-  int pf_n, pf_next;
-
-  void pump(int n) {
-    const int end = pf_next + n < pf_n ? pf_next + n : pf_n;
-    for (; pf_next < end; ++pf_next) __builtin_prefetch(pf_row + pf_slot[pf_next]);
-  }
 };
 
 struct StepContext {
   const SrnsView& v;
   const SrnsStepParams& p;
   const Batch& batch;
+  const ExtensionDraws& draws;
+  int64_t window;  // the batch's place in the draws' window
   const BatchGroups& groups;
   const ModelView& model;
   int32_t* memory;
+  int32_t* memory_items;
   int32_t* negative;
   bool history;
   const PairLossOut* loss;  // or null
 
   int32_t slot(const GroupWork& w, int32_t x) const { return groups.slot[w.first + x]; }
-  const int32_t* pool_row(int32_t u) const {
-    return v.pool + static_cast<int64_t>(u) * v.pool_size;
-  }
   // The history run of the positive of batch slot k (the pair's number only read by pooled
   // history: the batch's pair numbers are lines that dense history need not load).
   HistoryRun positive_run(const GroupWork& w, int32_t k) const {
@@ -153,53 +154,52 @@ struct StepContext {
     return !history ? 0 : w.n_pairs < kInlinePositives ? w.n_pairs : kInlinePositives;
   }
 
-  // Group g's user's memory row (read by its stage A) and embedding row (its stage C): rows
-  // the scattered pool and history lines evict from the caches between the user's batches.
-  // Always inlined, as prefetch_span.
+  // Group g's user's memory row and items (read by its stage A), embedding row (its stage C)
+  // and drawn run: rows the scattered history lines evict from the caches between the user's
+  // batches. Always inlined, as prefetch_span.
   __attribute__((always_inline)) void prefetch_user(int32_t g) const {
     const int32_t u = batch.user[groups.slot[groups.begin[g]]];
     prefetch_span(memory + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
+    prefetch_span(memory_items + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
     prefetch_span(model.user_row(u), model.dim * 4);
+    if (p.refresh) prefetch_span(draws.run(window, g), 2 * draws.words * (draws.narrow ? 2 : 4));
   }
 
-  void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
-    w->g = g;
-    w->first = groups.begin[g];
-    w->n_pairs = groups.begin[g + 1] - w->first;
-    w->u = batch.user[groups.slot[w->first]];
-    w->mem = memory + static_cast<int64_t>(w->u) * v.s1;
-    w->fn_u = v.fn_count(w->u);
-    w->keep = v.s1 - w->fn_u;
-    w->m = 0;
-    w->pf_row = pool_row(w->u);
-    w->pf_next = 0;
-    if (!p.refresh) {
-      w->pf_slot = w->mem + w->fn_u;
-      w->pf_n = w->keep;
-      return;
-    }
-    PrefetchedStream ext;
-    const uint32_t b = static_cast<uint32_t>(batch.index), u = static_cast<uint32_t>(w->u);
-    ext.init(make_stream(v.seed, kRngExtend, p.epoch, b, u), extension_blocks(v.s2));
-    w->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(w->keep + v.s2));
-    PrefetchedStream* const streams[2] = {&ext, &w->gum};
-    fill_streams(streams, 2);
-    w->m = refresh_candidates_bitmap(v, w->fn_u, w->mem, &ext, taken, w->cand);
-    w->pf_slot = w->cand;
-    w->pf_n = w->m;
+  void stage_a(GroupWork* wk, int32_t g, uint64_t* taken) const {
+    wk->g = g;
+    wk->first = groups.begin[g];
+    wk->n_pairs = groups.begin[g + 1] - wk->first;
+    wk->u = batch.user[groups.slot[wk->first]];
+    wk->mem = memory + static_cast<int64_t>(wk->u) * v.s1;
+    wk->mem_item = memory_items + static_cast<int64_t>(wk->u) * v.s1;
+    wk->fn_u = v.fn_count(wk->u);
+    wk->keep = v.s1 - wk->fn_u;
+    wk->m = 0;
+    if (!p.refresh) return;
+    const uint32_t b = static_cast<uint32_t>(batch.index), u = static_cast<uint32_t>(wk->u);
+    wk->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(wk->keep + v.s2));
+    PrefetchedStream* const streams[1] = {&wk->gum};
+    fill_streams(streams, 1);
+    const auto candidates = [&](const auto* run) {
+      return refresh_candidates_drawn(v, wk->u, wk->fn_u, wk->mem, wk->mem_item, run, draws.words,
+                                      make_stream(v.seed, kRngExtend, p.epoch, b, u), taken,
+                                      wk->cand, wk->cand_item);
+    };
+    const void* run = draws.run(window, g);
+    wk->m = draws.narrow ? candidates(static_cast<const uint16_t*>(run))
+                         : candidates(static_cast<const int32_t*>(run));
   }
 
   void stage_b(GroupWork* w) const {
     const int t = p.epoch;
     for (int k = 0; k < v.s1; ++k) {
-      w->items[k] = v.entry_item(w->u, k, w->mem[k]);
+      w->items[k] = w->mem_item[k];
       if (history) {
         w->runs[k] = v.entry_run(t, w->u, k, w->mem[k], w->items[k]);
         prefetch_run(v, w->runs[k]);
       }
     }
-    const int32_t* pool = pool_row(w->u);
-    for (int k = w->keep; k < w->m; ++k) w->items[v.s1 + k - w->keep] = pool[w->cand[k]];
+    for (int k = w->keep; k < w->m; ++k) w->items[v.s1 + k - w->keep] = w->cand_item[k];
     const int np = inline_positives(*w);
     int32_t* pos_items = w->items + v.s1 + new_candidates(*w);
     for (int32_t x = 0; x < w->n_pairs && history; ++x) {
@@ -210,16 +210,14 @@ struct StepContext {
   }
 
   template <class Scorer>
-  void stage_c(GroupWork* w, const Scorer& sc, GroupWork* ahead) const {
+  void stage_c(GroupWork* w, const Scorer& sc) const {
     const int t = p.epoch;
     float ctx[kMaxDim];
     sc.user_context(model.user_row(w->u), ctx);
-    ahead->pump(16);
     const int n_new = new_candidates(*w);
     const int np = inline_positives(*w);
     float r[kMaxMemory + kMaxCandidates + kInlinePositives];
     score_items(sc, ctx, model, w->items, v.s1 + n_new + np, r);
-    ahead->pump(16);
     if (!history) {
       for (int32_t x = 0; x < w->n_pairs; ++x) {
         const int32_t k = slot(*w, x);
@@ -248,7 +246,6 @@ struct StepContext {
                                           model.item_row(negative[k]), loss->kind, loss->reg,
                                           r_pos[x], r[entry], loss->out->row(k));
           }
-          ahead->pump(8);
         }
       }
     }
@@ -257,24 +254,30 @@ struct StepContext {
     float rc[kMaxCandidates];
     for (int k = 0; k < w->keep; ++k) rc[k] = r[w->fn_u + k];
     for (int k = w->keep; k < w->m; ++k) rc[k] = r[v.s1 + k - w->keep];
-    ahead->pump(16);
     refresh_fn_entries(v, t, batch.index, w->u, w->mem);
-    refresh_keep_fast(v, w->fn_u, w->cand, rc, w->m, &w->gum, w->mem);
+    for (int k = 0; k < w->fn_u; ++k) w->mem_item[k] = v.entry_item(w->u, k, w->mem[k]);
+    refresh_keep_fast(v, w->fn_u, w->cand, rc, w->m, &w->gum, w->mem, w->cand_item, w->mem_item);
   }
 };
 
 }  // namespace
 
 void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
-               const BatchGroups& groups, const ModelView& model, int32_t* memory,
-               int32_t* negative, int threads, const PairLossOut* loss) {
+               const ExtensionDraws& draws, int64_t w, const ModelView& model, int32_t* memory,
+               int32_t* memory_items, int32_t* negative, int threads, const PairLossOut* loss) {
   if (loss && p.random_selection) throw std::logic_error("srns_step: no pair loss without eq. 4");
-  const StepContext s{v, p, batch, groups, model, memory, negative, !p.random_selection, loss};
+  if (draws.epoch != p.epoch || (p.refresh && draws.words == 0)) {
+    throw std::logic_error("srns_step: the draws are not this epoch's refresh draws");
+  }
+  const BatchGroups& groups = draws.groups[w];
+  const StepContext s{
+      v,   p, batch, draws, w, groups, model, memory, memory_items, negative, !p.random_selection,
+      loss};
   const int32_t n_groups = groups.groups();
   with_scorer(model, [&](const auto& sc) {
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<uint64_t> taken((v.pool_size + 63) / 64, 0);  // refresh_candidates_bitmap
+      std::vector<uint64_t> taken((v.pool_size + 63) / 64, 0);  // refresh_candidates_drawn
       // The batch's items (and pair numbers), read in user order: from memory in one sequential
       // sweep rather than a line at a time as the groups reach them.
       prefetch_span(batch.item, batch.size * 4);
@@ -284,13 +287,10 @@ void srns_step(const SrnsView& v, const SrnsStepParams& p, const Batch& batch,
         const int32_t c1 = c0 + kGroupChunk < n_groups ? c0 + kGroupChunk : n_groups;
         GroupWork work[3];
         for (int32_t g = c0; g < c1 + 2; ++g) {
-          GroupWork* a = &work[g % 3];
-          a->pf_n = a->pf_next = 0;
           if (g + 1 < n_groups) s.prefetch_user(g + 1);
-          if (g < c1) s.stage_a(a, g, taken.data());
+          if (g < c1) s.stage_a(&work[g % 3], g, taken.data());
           if (g - 1 >= c0 && g - 1 < c1) s.stage_b(&work[(g - 1) % 3]);
-          if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc, a);
-          a->pump(kMaxCandidates);  // the rest of group g's before stage B reads them
+          if (g - 2 >= c0) s.stage_c(&work[(g - 2) % 3], sc);
         }
       }
     }

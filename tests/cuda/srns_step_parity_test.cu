@@ -188,10 +188,12 @@ TEST_P(SrnsStepParity, BothVersionsMatchTheCpuAndEachOther) {
   const int64_t b = 1;
   testing::ParityEpoch epoch(d, c.seed, sc.epoch, c.batch_size);
   const cpu::Batch batch = epoch.host_batch(b);
-  cpu::BatchGroups groups;
-  cpu::batch_groups(batch, &groups);
+  cpu::ExtensionDraws draws;
+  cpu::draw_extensions(hv, sc.epoch, &batch, 1, sc.refresh, 2, &draws);
   std::vector<int32_t> want_negative(batch.size), want_memory = memory;
-  cpu::srns_step(hv, params, batch, groups, cpu::view_of(m), want_memory.data(),
+  std::vector<int32_t> items(memory.size());
+  cpu::memory_items(hv, want_memory.data(), items.data(), 2);
+  cpu::srns_step(hv, params, batch, draws, 0, cpu::view_of(m), want_memory.data(), items.data(),
                  want_negative.data(), 2);
 
   // The same on the device.
