@@ -10,7 +10,6 @@
 // picks its negative from its user's memory (eq. 4, or uniformly for random-from-memory), and
 // the user's memory row is refreshed in place (eq. 3), once per user per batch.
 #include <algorithm>
-#include <stdexcept>
 
 #include "cpu/cpu_ops.hpp"
 #include "cpu/huge_pages.hpp"
@@ -64,7 +63,6 @@ class SrnsSampler : public Sampler {
     read_array(in, &hist_tracked_, "SRNS tracked history");
     read_array(in, &hist_half_, "SRNS score history (half)");
     read_array(in, &hist_tracked_half_, "SRNS tracked history (half)");
-    if (memory_.size() != memory_items_.size()) throw std::runtime_error("SRNS memory: wrong size");
     memory_items(view(epoch_), memory_.data(), memory_items_.data(), threads_);
   }
   int64_t footprint() const override {
@@ -180,8 +178,9 @@ void SrnsSampler::draw_window(const Batch& batch, bool refresh) {
     const int64_t most = std::max<int64_t>(1, kDrawBytes / per_batch);
     const int64_t n_pairs = static_cast<int64_t>(pairs_->pair.size());
     const int64_t end = std::min(batch.index + most, (n_pairs + batch_size_ - 1) / batch_size_);
-    for (int64_t b = batch.index + 1; b < end; ++b)
+    for (int64_t b = batch.index + 1; b < end; ++b) {
       window_.push_back(pairs_->batch(b, batch_size_));
+    }
   }
   draw_extensions(view(epoch_), epoch_, window_.data(), static_cast<int64_t>(window_.size()),
                   refresh, threads_, &draws_);
