@@ -33,6 +33,19 @@ int extension_words(int s2) {
 
 namespace {
 
+// *runs sized n, its old values not kept. Grown to n and a sixteenth more, without a copy: a
+// window's group count varies a little from epoch to epoch, and std::vector's doubling would
+// hold twice the memory (and both blocks during the copy).
+template <class T>
+void size_runs(std::vector<T>* runs, int64_t n) {
+  if (static_cast<size_t>(n) > runs->capacity()) {
+    std::vector<T> fresh;
+    fresh.reserve(n + n / 16);
+    runs->swap(fresh);
+  }
+  runs->resize(n);
+}
+
 bool narrow_runs(int32_t pool_size, int32_t n_items) {
   return pool_size <= 65536 && n_items <= 65536;
 }
@@ -64,8 +77,8 @@ void draw_extensions(const SrnsView& v, int epoch, const Batch* batches, int64_t
   if (e == 0) return;
   const int64_t n_groups = out->group0[n];
   out->narrow = out->allow_narrow && narrow_runs(v.pool_size, v.n_items);
-  out->runs16.resize(out->narrow ? n_groups * 2 * e : 0);
-  out->runs32.resize(out->narrow ? 0 : n_groups * 2 * e);
+  size_runs(&out->runs16, out->narrow ? n_groups * 2 * e : 0);
+  size_runs(&out->runs32, out->narrow ? 0 : n_groups * 2 * e);
 
   // The window's groups by user (counting sort; each user's in batch order).
   std::vector<int64_t>& first = out->user_first;
