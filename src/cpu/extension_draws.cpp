@@ -24,15 +24,6 @@ namespace {
 // Streams whose blocks are computed in one vectorised pass (fill_streams).
 constexpr int kStreamsPerPass = 16;
 
-}  // namespace
-
-int extension_words(int s2) {
-  const int blocks = (s2 + 8 + 3) / 4;  // eight words of slack for repeats
-  return 4 * (blocks < kMaxPrefetchBlocks ? blocks : kMaxPrefetchBlocks);
-}
-
-namespace {
-
 // *runs sized n, its old values not kept. Grown to n and a sixteenth more, without a copy: a
 // window's group count varies a little from epoch to epoch, and std::vector's doubling would
 // hold twice the memory (and both blocks during the copy).
@@ -46,11 +37,17 @@ void size_runs(std::vector<T>* runs, int64_t n) {
   runs->resize(n);
 }
 
+// Whether every pool slot and item fits a uint16_t.
 bool narrow_runs(int32_t pool_size, int32_t n_items) {
   return pool_size <= 65536 && n_items <= 65536;
 }
 
 }  // namespace
+
+int extension_words(int s2) {
+  const int blocks = (s2 + 8 + 3) / 4;  // eight words of slack for repeats
+  return 4 * (blocks < kMaxPrefetchBlocks ? blocks : kMaxPrefetchBlocks);
+}
 
 int64_t extension_run_bytes(int s2, int32_t pool_size, int32_t n_items) {
   return int64_t{2} * extension_words(s2) * (narrow_runs(pool_size, n_items) ? 2 : 4);

@@ -165,29 +165,29 @@ struct StepContext {
     if (p.refresh) prefetch_span(draws.run(window, g), 2 * draws.words * (draws.narrow ? 2 : 4));
   }
 
-  void stage_a(GroupWork* wk, int32_t g, uint64_t* taken) const {
-    wk->g = g;
-    wk->first = groups.begin[g];
-    wk->n_pairs = groups.begin[g + 1] - wk->first;
-    wk->u = batch.user[groups.slot[wk->first]];
-    wk->mem = memory + static_cast<int64_t>(wk->u) * v.s1;
-    wk->mem_item = memory_items + static_cast<int64_t>(wk->u) * v.s1;
-    wk->fn_u = v.fn_count(wk->u);
-    wk->keep = v.s1 - wk->fn_u;
-    wk->m = 0;
+  void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
+    w->g = g;
+    w->first = groups.begin[g];
+    w->n_pairs = groups.begin[g + 1] - w->first;
+    w->u = batch.user[groups.slot[w->first]];
+    w->mem = memory + static_cast<int64_t>(w->u) * v.s1;
+    w->mem_item = memory_items + static_cast<int64_t>(w->u) * v.s1;
+    w->fn_u = v.fn_count(w->u);
+    w->keep = v.s1 - w->fn_u;
+    w->m = 0;
     if (!p.refresh) return;
-    const uint32_t b = static_cast<uint32_t>(batch.index), u = static_cast<uint32_t>(wk->u);
-    wk->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(wk->keep + v.s2));
-    PrefetchedStream* const streams[1] = {&wk->gum};
+    const uint32_t b = static_cast<uint32_t>(batch.index), u = static_cast<uint32_t>(w->u);
+    w->gum.init(make_stream(v.seed, kRngGumbel, p.epoch, b, u), gumbel_blocks(w->keep + v.s2));
+    PrefetchedStream* const streams[1] = {&w->gum};
     fill_streams(streams, 1);
     const auto candidates = [&](const auto* run) {
-      return refresh_candidates_drawn(v, wk->u, wk->fn_u, wk->mem, wk->mem_item, run, draws.words,
+      return refresh_candidates_drawn(v, w->u, w->fn_u, w->mem, w->mem_item, run, draws.words,
                                       make_stream(v.seed, kRngExtend, p.epoch, b, u), taken,
-                                      wk->cand, wk->cand_item);
+                                      w->cand, w->cand_item);
     };
     const void* run = draws.run(window, g);
-    wk->m = draws.narrow ? candidates(static_cast<const uint16_t*>(run))
-                         : candidates(static_cast<const int32_t*>(run));
+    w->m = draws.narrow ? candidates(static_cast<const uint16_t*>(run))
+                        : candidates(static_cast<const int32_t*>(run));
   }
 
   void stage_b(GroupWork* w) const {
