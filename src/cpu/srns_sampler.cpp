@@ -120,7 +120,12 @@ void SrnsSampler::setup(const SamplerSetup& s, const ModelView& /*model*/) {
   threads_ = s.threads;
   const Dataset& d = *set_->data;
   layout_ = plan_srns_layout(d, *set_, *config_, /*with_history=*/!random_);
-  check_host_memory(layout_);
+  // Beside the state: the memory's items and a window of refresh draws (at most one run per
+  // training pair).
+  const int64_t runs = std::min(
+      kDrawBytes,
+      d.train.nnz() * extension_run_bytes(config_->srns.s2, layout_.pool_size, layout_.n_items));
+  check_host_memory(layout_, runs + int64_t{4} * d.n_users * layout_.s1);
   pools_.assign(layout_.pools_stored() * layout_.pool_elems(), 0);
   if (layout_.half) {
     hist_half_.assign(layout_.hist_elems(), 0);

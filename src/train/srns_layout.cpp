@@ -69,12 +69,12 @@ std::string format_bytes(int64_t bytes) {
   return buf;
 }
 
-void check_host_memory(const SrnsLayout& layout) {
+void check_host_memory(const SrnsLayout& layout, int64_t scratch) {
   const int64_t pages = sysconf(_SC_PHYS_PAGES);
   const int64_t page = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return;
   const int64_t total = pages * page;
-  const int64_t need = layout.bytes();
+  const int64_t need = layout.bytes() + scratch;
   if (need > total * 9 / 10) {
     const std::string what = !layout.history ? "no score history"
                              : layout.dense  ? "dense score history"

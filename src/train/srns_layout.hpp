@@ -47,9 +47,9 @@ SrnsLayout plan_srns_layout(const Dataset& data, const TrainingSet& set, const T
 SrnsView make_srns_view(const Dataset& data, const TrainingSet& set, const TrainConfig& config,
                         const SrnsLayout& layout);
 
-// Throws std::runtime_error with needed vs available bytes when the SRNS state cannot fit in
-// this machine's memory.
-void check_host_memory(const SrnsLayout& layout);
+// Throws std::runtime_error with needed vs available bytes when the SRNS state (and `scratch`
+// bytes a backend keeps beside it) cannot fit in this machine's memory.
+void check_host_memory(const SrnsLayout& layout, int64_t scratch = 0);
 
 std::string format_bytes(int64_t bytes);
 
