@@ -262,7 +262,7 @@ struct ExtensionDraws {
   int epoch = -1;
   int32_t words = 0;  // E
   bool narrow = false;
-  bool allow_narrow = true;  // false: int32_t runs whatever fits (for tests of that path)
+  bool allow_narrow = true;         // false: int32_t runs whatever fits (for tests of that path)
   std::vector<Batch> batches;       // the window
   std::vector<BatchGroups> groups;  // per window batch
   std::vector<int64_t> group0;      // window index of each batch's group 0, then the total
@@ -277,6 +277,8 @@ struct ExtensionDraws {
     const int64_t at = (group0[w] + g) * 2 * static_cast<int64_t>(words);
     return narrow ? static_cast<const void*>(runs16.data() + at) : runs32.data() + at;
   }
+  // Bytes of one group's run.
+  int64_t run_bytes() const { return int64_t{2} * words * (narrow ? 2 : 4); }
 };
 
 // E for a refresh of S2 draws: the S2 words and slack for repeats, in whole Philox blocks.

@@ -162,7 +162,7 @@ struct StepContext {
     prefetch_span(memory + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
     prefetch_span(memory_items + static_cast<int64_t>(u) * v.s1, v.s1 * 4);
     prefetch_span(model.user_row(u), model.dim * 4);
-    if (p.refresh) prefetch_span(draws.run(window, g), 2 * draws.words * (draws.narrow ? 2 : 4));
+    if (p.refresh) prefetch_span(draws.run(window, g), static_cast<int>(draws.run_bytes()));
   }
 
   void stage_a(GroupWork* w, int32_t g, uint64_t* taken) const {
